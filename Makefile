@@ -1,0 +1,50 @@
+# FlexyAgents developer commands. Only Python 3.11+ and make are needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run web worker migrate seed test test-fast messages compilemessages check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+compilemessages: install
+	$(BIN)/python manage.py compiletranslations >/dev/null
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+# Start the web server and a Celery worker (with the beat scheduler) on http://$(HOST):$(PORT).
+run: install compilemessages seed
+	@echo "FlexyAgents on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2 & \
+	$(BIN)/python -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --reload --reload-dir config --reload-dir orgs --reload-dir keys --reload-dir providers --reload-dir agents --reload-dir knowledge --reload-dir usage --reload-dir templates
+
+test: install compilemessages
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || (echo "Model changes without migrations: run 'manage.py makemigrations'" && exit 1)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Extract translatable strings into locale/ and every app's locale/ folder.
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --no-obsolete
+
+check: install
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,51 @@
+"""The REST API under /api/v1/. Each app that offers endpoints has an `api.py` with a `router`."""
+
+import functools
+from importlib import import_module
+
+from ninja import NinjaAPI
+
+api = NinjaAPI(
+    title="FlexyAgents API",
+    version="1",
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+# (app module, URL prefix) of the routers mounted under /api/v1/.
+ROUTERS = [("agents.api", "/agents"), ("keys.api", "/keys"), ("knowledge.api", "/knowledge"), ("usage.api", "/usage")]
+
+for module_name, prefix in ROUTERS:
+    try:
+        module = import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        continue
+    api.add_router(prefix, module.router)
+
+
+def _exempt_from_login(pattern):
+    """Return pattern with a callback that LoginRequiredMiddleware lets through.
+
+    API endpoints authenticate with bearer tokens, not sessions. The callback is wrapped in a
+    partial (which keeps async views async) and keeps its attributes, such as csrf_exempt.
+    """
+    callback = functools.partial(pattern.callback)
+    callback.__dict__.update(getattr(pattern.callback, "__dict__", {}))
+    callback.login_required = False
+    pattern.callback = callback
+    return pattern
+
+
+def api_urls():
+    """Return the API's URL patterns, each reachable without a session."""
+    patterns, app_name, namespace = api.urls
+    for entry in patterns:
+        if hasattr(entry, "url_patterns"):
+            for pattern in entry.url_patterns:
+                _exempt_from_login(pattern)
+        else:
+            _exempt_from_login(entry)
+    return patterns, app_name, namespace

@@ -1,0 +1,10 @@
+"""Celery application; tasks are discovered in every installed app."""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("flexyagents")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api_urls
+from config.health import healthz
+from orgs.views.dashboard import dashboard, switch_organization
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("healthz", healthz, name="healthz"),
+    path("orgs/switch/", switch_organization, name="switch_organization"),
+    path("accounts/", include("orgs.urls_accounts")),
+    path("settings/llm-keys/", include("keys.urls")),
+    path("settings/", include("orgs.urls")),
+    path("agents/", include("agents.urls")),
+    path("traces/", include("agents.urls_traces")),
+    path("knowledge/", include("knowledge.urls")),
+    path("usage/", include("usage.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api_urls()),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,8 @@
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from orgs.permissions import Perm
+from orgs.placeholder import not_available_view
+
+app_name = "keys"
+urlpatterns = [path("", not_available_view(Perm.VIEW_KEYS, _("LLM API Keys")), name="list")]

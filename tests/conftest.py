@@ -1,0 +1,82 @@
+"""Shared fixtures: an organization with one member per role, and an outsider elsewhere."""
+
+import os
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+
+from orgs.models import Membership, Organization, Plan
+from orgs.permissions import Role
+
+PASSWORD = "correct-horse-battery"
+
+
+def services_required():
+    return settings.REQUIRE_SERVICES or os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason):
+    """Skip a test whose service is absent, or fail it when CI requires the services."""
+    if services_required():
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1, so this test must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def plan(db):
+    return Plan.objects.create(
+        name="Test plan",
+        slug="test-plan",
+        hosted_allowed=True,
+        byok_allowed=True,
+        monthly_hosted_tokens=100_000,
+        monthly_image_units=10,
+        monthly_media_minutes=10,
+        monthly_price=Decimal("99.00"),
+    )
+
+
+@pytest.fixture
+def org(plan):
+    return Organization.objects.create(name="Acme Test", slug="acme-test", plan=plan)
+
+
+@pytest.fixture
+def other_org(plan):
+    return Organization.objects.create(name="Other Co", slug="other-co", plan=plan)
+
+
+def make_user(django_user_model, email):
+    return django_user_model.objects.create_user(username=email, email=email, password=PASSWORD)
+
+
+@pytest.fixture
+def members(org, django_user_model):
+    """Return {role: user}, one member of `org` per role."""
+    users = {}
+    for role in Role.values:
+        user = make_user(django_user_model, f"{role}@test.example")
+        Membership.objects.create(user=user, organization=org, roles=[role])
+        users[role] = user
+    return users
+
+
+@pytest.fixture
+def outsider(other_org, django_user_model):
+    """An admin of another organization."""
+    user = make_user(django_user_model, "outsider@other.example")
+    Membership.objects.create(user=user, organization=other_org, roles=[Role.ADMIN])
+    return user
+
+
+@pytest.fixture
+def client_for(client, members, outsider):
+    """Return a function that logs the test client in as a role name or "outsider"."""
+
+    def login(who):
+        user = outsider if who == "outsider" else members[who]
+        client.force_login(user)
+        return client
+
+    return login
