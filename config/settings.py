@@ -284,3 +284,18 @@ LOGGING = {
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
+
+# --- agents ---
+# Days a chat trace is kept before the nightly purge deletes it.
+TRACE_RETENTION_DAYS = env.int("TRACE_RETENTION_DAYS", default=90)
+if TRACE_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(f"TRACE_RETENTION_DAYS={TRACE_RETENTION_DAYS} is invalid: use 1 or more days.")
+# Longest user message, in characters, that the playground and the API channel accept.
+AGENT_MAX_MESSAGE_CHARS = env.int("AGENT_MAX_MESSAGE_CHARS", default=8000)
+# Seconds a chat call may wait for its provider, and how many times the SDK retries.
+AGENT_PROVIDER_TIMEOUT_SECONDS = env.float("AGENT_PROVIDER_TIMEOUT_SECONDS", default=60.0)
+AGENT_PROVIDER_MAX_RETRIES = env.int("AGENT_PROVIDER_MAX_RETRIES", default=2)
+CELERY_BEAT_SCHEDULE["agents-purge-old-traces"] = {
+    "task": "agents.tasks.purge_old_traces",
+    "schedule": 24 * 60 * 60,
+}
