@@ -299,3 +299,57 @@ CELERY_BEAT_SCHEDULE["agents-purge-old-traces"] = {
     "task": "agents.tasks.purge_old_traces",
     "schedule": 24 * 60 * 60,
 }
+
+# --- knowledge ---
+KNOWLEDGE_MAX_UPLOAD_MB = env.int("KNOWLEDGE_MAX_UPLOAD_MB", default=50)
+KNOWLEDGE_STORAGE_QUOTA_MB = env.int("KNOWLEDGE_STORAGE_QUOTA_MB", default=500)
+# DOCX files are ZIP archives: limits checked on the declared sizes before any inflation.
+KNOWLEDGE_MAX_UNCOMPRESSED_MB = env.int("KNOWLEDGE_MAX_UNCOMPRESSED_MB", default=200)
+KNOWLEDGE_MAX_COMPRESSION_RATIO = env.int("KNOWLEDGE_MAX_COMPRESSION_RATIO", default=100)
+KNOWLEDGE_MAX_ZIP_MEMBERS = env.int("KNOWLEDGE_MAX_ZIP_MEMBERS", default=5000)
+# URL fetching: loopback and private addresses stay blocked unless this is on (tests only);
+# cloud metadata addresses are blocked either way.
+KNOWLEDGE_ALLOW_PRIVATE_URLS = env.bool("KNOWLEDGE_ALLOW_PRIVATE_URLS", default=False)
+KNOWLEDGE_FETCH_MAX_MB = env.int("KNOWLEDGE_FETCH_MAX_MB", default=20)
+KNOWLEDGE_FETCH_TIMEOUT_SECONDS = env.float("KNOWLEDGE_FETCH_TIMEOUT_SECONDS", default=20.0)
+KNOWLEDGE_FETCH_MAX_REDIRECTS = env.int("KNOWLEDGE_FETCH_MAX_REDIRECTS", default=5)
+KNOWLEDGE_CRAWL_MAX_PAGES = env.int("KNOWLEDGE_CRAWL_MAX_PAGES", default=200)
+# Watchdog: a document whose task sent no heartbeat for this long is re-queued, up to the
+# maximum number of attempts, and then marked failed.
+KNOWLEDGE_TASK_TIMEOUT_SECONDS = env.int("KNOWLEDGE_TASK_TIMEOUT_SECONDS", default=900)
+KNOWLEDGE_MAX_ATTEMPTS = env.int("KNOWLEDGE_MAX_ATTEMPTS", default=3)
+# Gemini enrichment: media above the inline size goes through the Files API.
+KNOWLEDGE_GEMINI_MODEL = env.str("KNOWLEDGE_GEMINI_MODEL", default="gemini-2.5-flash")
+KNOWLEDGE_GEMINI_INLINE_MAX_MB = env.float("KNOWLEDGE_GEMINI_INLINE_MAX_MB", default=15.0)
+KNOWLEDGE_GEMINI_FILE_TIMEOUT_SECONDS = env.int("KNOWLEDGE_GEMINI_FILE_TIMEOUT_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["knowledge-watchdog"] = {
+    "task": "knowledge.tasks.watchdog",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["knowledge-recrawl"] = {
+    "task": "knowledge.tasks.recrawl_due",
+    "schedule": 3600.0,
+}
+
+# --- usage ---
+# Days that raw usage events are kept; hourly rollups (what dashboards read) are kept forever.
+USAGE_RAW_RETENTION_DAYS = env.int("USAGE_RAW_RETENTION_DAYS", default=400)
+if USAGE_RAW_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"USAGE_RAW_RETENTION_DAYS={USAGE_RAW_RETENTION_DAYS} is invalid: use a number of days of 1 or more."
+    )
+CELERY_BEAT_SCHEDULE["usage-detect-spikes"] = {"task": "usage.tasks.detect_spikes", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["usage-purge-raw-events"] = {"task": "usage.tasks.purge_raw_events", "schedule": 86400.0}
+
+# --- keys ---
+# Seconds a rotated-out key version keeps its ciphertext before the purge task destroys it;
+# 0 destroys it during the rotation itself.
+KEY_VERSION_GRACE_SECONDS = env.int("KEY_VERSION_GRACE_SECONDS", default=0)
+CELERY_BEAT_SCHEDULE["keys-expiry-reminders"] = {
+    "task": "keys.tasks.send_expiry_reminders",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["keys-purge-retired-versions"] = {
+    "task": "keys.tasks.purge_retired_versions",
+    "schedule": 600.0,
+}
