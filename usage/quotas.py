@@ -1,17 +1,47 @@
 """Plan quotas: reserve before a hosted call, settle with reported usage after it, release on failure.
 
 Counters change through one conditional UPDATE, so concurrent calls never push used + reserved
-past the limit, on PostgreSQL and SQLite alike.
+past the limit, on PostgreSQL and SQLite alike. On PostgreSQL the UPDATE locks the row and
+re-checks its WHERE clause against the committed values; SQLite runs one writer at a time.
 """
 
+import calendar
+import logging
+import math
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Least
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 
 class QuotaKind(StrEnum):
     HOSTED_TOKENS = "hosted_tokens"
     IMAGE_UNITS = "image_units"
     MEDIA_MINUTES = "media_minutes"
+
+
+QUOTA_LABELS = {
+    QuotaKind.HOSTED_TOKENS.value: _("Hosted tokens"),
+    QuotaKind.IMAGE_UNITS.value: _("Image recognitions"),
+    QuotaKind.MEDIA_MINUTES.value: _("Media transcription minutes"),
+}
+
+# Plan field that sets each quota's limit per billing period.
+PLAN_LIMIT_FIELDS = {
+    QuotaKind.HOSTED_TOKENS: "monthly_hosted_tokens",
+    QuotaKind.IMAGE_UNITS: "monthly_image_units",
+    QuotaKind.MEDIA_MINUTES: "monthly_media_minutes",
+}
+
+WARNING_THRESHOLDS = (80, 100)  # percent of the limit
 
 
 class QuotaExhausted(Exception):
@@ -32,21 +62,179 @@ class Reservation:
     amount: int
 
 
+def media_minutes(seconds: int) -> int:
+    """Return the whole minutes a media file of `seconds` consumes (started minutes count)."""
+    return math.ceil(max(seconds, 0) / 60)
+
+
+def _add_month(day: date) -> date:
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def billing_period(billing_day: int, today: date) -> tuple[date, date]:
+    """Return (start, end) of the billing period containing today; end is exclusive.
+
+    A period starts on `billing_day` (1 to 28, so it exists in every month) and lasts one month.
+    """
+    start = today.replace(day=billing_day)
+    if today.day < billing_day:
+        previous = (start.replace(day=1) - timedelta(days=1)).replace(day=billing_day)
+        start = previous
+    return start, _add_month(start)
+
+
+def current_period(organization, kind: QuotaKind, today: date | None = None):
+    """Return the QuotaPeriod of kind for the current billing period, creating it if needed.
+
+    The limit follows the organization's plan, so a plan change applies to the running period.
+    """
+    from .models import QuotaPeriod
+
+    kind = QuotaKind(kind)
+    plan = organization.plan
+    today = today or timezone.localdate()
+    start, end = billing_period(plan.billing_day, today)
+    limit = getattr(plan, PLAN_LIMIT_FIELDS[kind])
+    period, created = QuotaPeriod.objects.get_or_create(
+        organization=organization,
+        kind=kind.value,
+        period_start=start,
+        defaults={"period_end": end, "limit": limit},
+    )
+    if not created and period.limit != limit:
+        QuotaPeriod.objects.filter(pk=period.pk).update(limit=limit)
+        period.limit = limit
+    return period
+
+
+def exhausted_message(kind: QuotaKind, limit: int, used: int, requested: int, reset: date) -> str:
+    """Return the translated message that names the used-up quota and the ways out."""
+    values = {
+        "used": formats.number_format(used, force_grouping=True),
+        "limit": formats.number_format(limit, force_grouping=True),
+        "requested": formats.number_format(requested, force_grouping=True),
+        "reset": formats.date_format(reset, "DATE_FORMAT"),
+    }
+    if kind == QuotaKind.HOSTED_TOKENS:
+        text = _gettext(
+            "The hosted token quota of this billing period is used up: %(used)s of %(limit)s "
+            "tokens are used or reserved, and this call needs %(requested)s. Upgrade the plan, "
+            "switch the agent to your own provider key (BYOK, under Settings → LLM API Keys), or "
+            "wait for the quota to reset on %(reset)s."
+        )
+    elif kind == QuotaKind.IMAGE_UNITS:
+        text = _gettext(
+            "The image recognition quota of this billing period is used up: %(used)s of "
+            "%(limit)s images are used or reserved, and this file needs %(requested)s. Upgrade "
+            "the plan, add an organization Gemini key under Settings → LLM API Keys (Google "
+            "bills it and it uses no quota), or wait for the quota to reset on %(reset)s."
+        )
+    else:
+        text = _gettext(
+            "The media transcription quota of this billing period is used up: %(used)s of "
+            "%(limit)s minutes are used or reserved, and this file needs %(requested)s. Upgrade "
+            "the plan, add an organization Gemini key under Settings → LLM API Keys (Google "
+            "bills it and it uses no quota), or wait for the quota to reset on %(reset)s."
+        )
+    return text % values
+
+
 def reserve(organization, kind: QuotaKind, amount: int) -> Reservation:
-    """Reserve amount units of the current period's quota, or raise QuotaExhausted."""
-    raise NotImplementedError("usage.quotas.reserve is built with the usage issue")
+    """Reserve amount units of the current period's quota, or raise QuotaExhausted.
+
+    One conditional UPDATE adds the amount to `reserved` only while used + reserved + amount
+    stays within the limit; the row count tells whether it did. A limit of 0 admits nothing.
+    """
+    from .models import QuotaPeriod
+
+    kind = QuotaKind(kind)
+    if amount < 0:
+        raise ValueError(f"Quota amount must be 0 or more, got {amount}.")
+    period = current_period(organization, kind)
+    updated = QuotaPeriod.objects.filter(
+        pk=period.pk, limit__gte=F("used") + F("reserved") + amount
+    ).update(reserved=F("reserved") + amount)
+    if updated:
+        return Reservation(period_id=period.pk, kind=kind, amount=amount)
+    period.refresh_from_db(fields=["limit", "used", "reserved"])
+    taken = period.used + period.reserved
+    raise QuotaExhausted(
+        kind,
+        period.limit,
+        taken,
+        amount,
+        exhausted_message(kind, period.limit, taken, amount, period.period_end),
+    )
 
 
 def settle(reservation: Reservation, actual: int) -> None:
-    """Turn a reservation into usage of `actual` units (may exceed the reservation if overage allowed)."""
-    raise NotImplementedError("usage.quotas.settle is built with the usage issue")
+    """Turn a reservation into usage of `actual` units (may exceed the reservation if overage allowed).
+
+    On a plan with overage the full actual amount counts, even past the limit; the excess is
+    billed at the plan's overage price. Without overage, used never passes the limit: the
+    amount counted is capped at the reservation plus the room still free in the period.
+    """
+    from .models import QuotaPeriod
+
+    actual = max(int(actual), 0)
+    amount = reservation.amount
+    period = QuotaPeriod.objects.select_related("organization__plan").get(pk=reservation.period_id)
+    if period.organization.plan.overage_allowed:
+        counted = Value(actual)
+    else:
+        counted = Least(Value(actual), F("limit") - F("used") - F("reserved") + amount)
+    updated = QuotaPeriod.objects.filter(pk=period.pk, reserved__gte=amount).update(
+        used=F("used") + counted, reserved=F("reserved") - amount
+    )
+    if not updated:
+        logger.warning(
+            "Quota reservation of %s %s on period %s was already settled or released",
+            amount, reservation.kind, reservation.period_id,
+        )
+        return
+    check_thresholds(reservation.period_id)
 
 
 def release(reservation: Reservation) -> None:
     """Give back a reservation whose call failed before any usage."""
-    raise NotImplementedError("usage.quotas.release is built with the usage issue")
+    from .models import QuotaPeriod
+
+    updated = QuotaPeriod.objects.filter(
+        pk=reservation.period_id, reserved__gte=reservation.amount
+    ).update(reserved=F("reserved") - reservation.amount)
+    if not updated:
+        logger.warning(
+            "Quota reservation of %s %s on period %s was already settled or released",
+            reservation.amount, reservation.kind, reservation.period_id,
+        )
 
 
 def remaining(organization, kind: QuotaKind) -> int | None:
-    """Return the units left in the current period (None when the plan sets no limit)."""
-    raise NotImplementedError("usage.quotas.remaining is built with the usage issue")
+    """Return the units left in the current period (None when the plan sets no limit).
+
+    Plan limits are non-null integers, so this returns a number; a limit of 0 leaves 0.
+    """
+    period = current_period(organization, kind)
+    return max(period.limit - period.used - period.reserved, 0)
+
+
+def check_thresholds(period_id: int) -> None:
+    """Send the 80 % and 100 % warnings of a quota period, each at most once.
+
+    The unique (period, threshold) marker row decides who sends: concurrent callers that
+    lose the insert send nothing.
+    """
+    from .models import QuotaPeriod, QuotaWarning
+    from .tasks import send_quota_warning
+
+    period = QuotaPeriod.objects.get(pk=period_id)
+    if period.limit <= 0:
+        return
+    percent = period.used * 100 / period.limit
+    for threshold in WARNING_THRESHOLDS:
+        if percent < threshold:
+            continue
+        warning, created = QuotaWarning.objects.get_or_create(period=period, threshold=threshold)
+        if created:
+            transaction.on_commit(lambda pk=warning.pk: send_quota_warning.delay(pk))
