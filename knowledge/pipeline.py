@@ -1,0 +1,179 @@
+"""The ingestion pipeline of one document: queued → extracting → enriching → indexing → ready.
+
+`process_document` is what the Celery task runs; seed_demo and tests call it directly. It is
+idempotent: a document is claimed with one conditional UPDATE from "queued", enrichments
+already paid for are reused when their asset is unchanged, and indexing swaps the document's
+chunks in one transaction. A second run therefore adds nothing twice, and a failed run leaves
+the chunks of the previous version searchable.
+"""
+
+import hashlib
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .chunking import chunk_sections
+from .extract import ExtractionError, Section, extract
+from .fetch import FetchError, fetch
+from .models import Chunk, Document, Enrichment
+from .segment import segment_for_index
+
+logger = logging.getLogger(__name__)
+
+
+def queue_document(document, *, enqueue=True):
+    """Put document back to "queued" and, after the transaction commits, send its task."""
+    Document.objects.filter(pk=document.pk).update(
+        status=Document.Status.QUEUED, progress=0, status_reason="", heartbeat_at=timezone.now()
+    )
+    document.refresh_from_db()
+    if enqueue:
+        from .tasks import ingest_document
+
+        transaction.on_commit(lambda: ingest_document.delay(document.pk))
+
+
+def _set_status(document, status, progress, reason=""):
+    document.status, document.progress, document.status_reason = status, progress, reason
+    document.heartbeat_at = timezone.now()
+    document.save(update_fields=["status", "progress", "status_reason", "heartbeat_at", "updated_at"])
+
+
+def _claim(document_id):
+    """Move a queued document to "extracting" and return it, or None if another run has it."""
+    claimed = Document.objects.filter(pk=document_id, status=Document.Status.QUEUED).update(
+        status=Document.Status.EXTRACTING,
+        progress=5,
+        attempts=F("attempts") + 1,
+        heartbeat_at=timezone.now(),
+    )
+    if not claimed:
+        return None
+    return Document.objects.select_related("organization", "knowledge_base").get(pk=document_id)
+
+
+def _load_content(document):
+    """Return the document's bytes, fetching (and storing) web pages first."""
+    if document.source in (Document.Source.URL, Document.Source.CRAWL) and document.url:
+        response = fetch(document.url)
+        data = response.content
+        if document.file:
+            document.file.delete(save=False)
+        document.file.save("page.html", ContentFile(data), save=False)
+        document.url = response.url
+    else:
+        if not document.file:
+            raise ExtractionError(_("The document has no file. Upload it again."))
+        try:
+            with document.file.open("rb") as handle:
+                data = handle.read()
+        except FileNotFoundError as error:
+            raise ExtractionError(_("The stored file is missing. Upload it again.")) from error
+    document.size = len(data)
+    document.sha256 = hashlib.sha256(data).hexdigest()
+    document.save(update_fields=["file", "url", "size", "sha256", "updated_at"])
+    return data
+
+
+def _enrich(document, extracted):
+    """Return sections made from the assets' enrichments and the warnings of skipped ones."""
+    from .enrichment import enrich_asset
+
+    sections, warnings = [], []
+    for asset in extracted.assets:
+        enrichment = enrich_asset(document, asset)
+        if enrichment.status == Enrichment.Status.DONE and enrichment.text.strip():
+            sections.append(Section(enrichment.text, page=asset.page, heading=asset.name))
+        else:
+            warnings.append(f"{asset.name}: {enrichment.reason}")
+        Document.objects.filter(pk=document.pk).update(heartbeat_at=timezone.now())
+    return sections, warnings
+
+
+def _index(document, sections, warnings):
+    """Replace the document's chunks with the new version and mark it ready, atomically."""
+    drafts = chunk_sections(sections)
+    if not drafts:
+        raise ExtractionError(_("No text was found in the document."))
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        version = locked.version + 1
+        Chunk.objects.filter(document=locked).delete()
+        Chunk.objects.bulk_create(
+            Chunk(
+                document=locked,
+                knowledge_base_id=locked.knowledge_base_id,
+                version=version,
+                position=position,
+                text=draft.text,
+                search_text=segment_for_index(draft.text),
+                page=draft.page,
+                heading=draft.heading,
+                url=draft.url,
+            )
+            for position, draft in enumerate(drafts)
+        )
+        status = Document.Status.READY_WITH_WARNINGS if warnings else Document.Status.READY
+        Document.objects.filter(pk=locked.pk).update(
+            version=version,
+            indexed_sha256=document.sha256,
+            status=status,
+            progress=100,
+            status_reason="\n".join(warnings)[:1000],
+            heartbeat_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    return len(drafts)
+
+
+def process_document(document_id):
+    """Run the pipeline for one queued document; return its final status, or None if not claimed."""
+    document = _claim(document_id)
+    if document is None:
+        logger.info("Document %s is not queued; nothing to do", document_id)
+        return None
+    try:
+        data = _load_content(document)
+        extracted = extract(data, filename=document.original_filename, url=document.url)
+        document.mime_type = extracted.mime_type
+        if extracted.title and document.source != Document.Source.UPLOAD:
+            document.title = extracted.title
+        document.save(update_fields=["mime_type", "title", "updated_at"])
+
+        sections, warnings = list(extracted.sections), []
+        if extracted.assets:
+            _set_status(document, Document.Status.ENRICHING, 40)
+            enriched, warnings = _enrich(document, extracted)
+            sections.extend(enriched)
+        if not sections and extracted.needs_page_enrichment:
+            raise ExtractionError(
+                _("The PDF has no extractable text, and its page images were not described: %(reason)s")
+                % {"reason": "; ".join(warnings)}
+            )
+        if not sections and extracted.assets:
+            raise ExtractionError(
+                _("Nothing could be indexed because enrichment did not run: %(reason)s")
+                % {"reason": "; ".join(warnings)}
+            )
+        _set_status(document, Document.Status.INDEXING, 80)
+        count = _index(document, sections, warnings)
+    except (ExtractionError, FetchError) as error:
+        logger.info("Document %s failed: %s", document.public_id, error)
+        _set_status(document, Document.Status.FAILED, 100, str(error)[:1000])
+        return Document.Status.FAILED
+    except Exception:
+        logger.exception("Document %s failed unexpectedly", document.public_id)
+        _set_status(
+            document,
+            Document.Status.FAILED,
+            100,
+            _("Processing failed because of an internal error. Retry; if it fails again, contact support."),
+        )
+        return Document.Status.FAILED
+    logger.info("Document %s indexed: %s chunks", document.public_id, count)
+    document.refresh_from_db(fields=["status"])
+    return document.status
