@@ -37,9 +37,17 @@ class Agent(models.Model):
     strategy = models.CharField(
         _("billing strategy"), max_length=10, choices=AgentStrategy.choices, default=AgentStrategy.HOSTED
     )
-    # The key pinned for BYOK calls, by its public id; empty means "the organization's active
-    # key for the provider".
-    pinned_key_id = models.UUIDField(_("pinned key"), null=True, blank=True)
+    # The key pinned for BYOK calls; empty means "the organization's active key for the
+    # provider". It points at ApiKey.public_id, so `pinned_key_id` is the key's public UUID.
+    pinned_key = models.ForeignKey(
+        "keys.ApiKey",
+        to_field="public_id",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pinned_by_agents",
+        verbose_name=_("pinned key"),
+    )
     system_prompt = models.TextField(_("system prompt"), blank=True)
     temperature = models.FloatField(_("temperature"), default=0.2)
     max_output_tokens = models.PositiveIntegerField(_("maximum output tokens"), default=800)

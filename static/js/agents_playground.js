@@ -1,0 +1,113 @@
+// Streams a playground answer: posts the form with fetch() and reads NDJSON lines
+// ({"type": "delta", "text"} ... {"type": "done", "html"}) from the response body.
+// Without JavaScript the form posts normally and the page reloads with the answer.
+(function () {
+  "use strict";
+  const form = document.getElementById("chat-form");
+  const log = document.getElementById("chat-log");
+  if (!form || !log || !window.fetch || !window.ReadableStream) return;
+  const text = window.PLAYGROUND_TEXT || {};
+  const input = form.querySelector("textarea[name=message]");
+  const button = form.querySelector("button[type=submit]");
+
+  function bubble(role, className, label, content) {
+    const article = document.createElement("article");
+    article.className = "chat-message chat-" + role + (className ? " " + className : "");
+    const who = document.createElement("div");
+    who.className = "chat-role";
+    who.textContent = label;
+    const body = document.createElement("div");
+    body.className = "chat-text";
+    body.textContent = content;
+    article.append(who, body);
+    log.querySelector(".chat-empty")?.remove();
+    log.append(article);
+    article.scrollIntoView({ block: "end" });
+    return article;
+  }
+
+  function replaceWithHtml(element, html) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    element.replaceWith(...template.content.childNodes);
+  }
+
+  function setConversation(id) {
+    if (!id) return;
+    document.querySelectorAll("input[name=conversation]").forEach((field) => { field.value = id; });
+    const url = new URL(window.location.href);
+    url.searchParams.set("conversation", id);
+    url.searchParams.delete("retry");
+    window.history.replaceState(null, "", url);
+  }
+
+  function showError(element, message) {
+    element.classList.add("chat-failed");
+    const warning = document.createElement("p");
+    warning.className = "chat-warning";
+    warning.textContent = message;
+    element.querySelector(".chat-text").after(warning);
+  }
+
+  async function send(formElement) {
+    const data = new FormData(formElement);
+    const message = (data.get("message") || "").trim();
+    if (!message) { showError(bubble("assistant", "", text.agent, ""), text.empty); return; }
+    bubble("user", "", text.you, message);
+    const answer = bubble("assistant", "chat-streaming", text.agent, "");
+    const answerText = answer.querySelector(".chat-text");
+    button.disabled = true;
+    if (formElement === form) input.value = "";
+    try {
+      const response = await fetch(formElement.action, {
+        method: "POST",
+        body: data,
+        headers: { Accept: "application/x-ndjson", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
+        credentials: "same-origin",
+      });
+      const type = response.headers.get("Content-Type") || "";
+      if (!response.ok || !type.startsWith("application/x-ndjson")) {
+        let errorMessage = text.failed;
+        try { errorMessage = (await response.json()).error.message; } catch (ignored) { /* not JSON */ }
+        answer.classList.remove("chat-streaming");
+        showError(answer, errorMessage);
+        return;
+      }
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let newline;
+        while ((newline = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, newline);
+          buffer = buffer.slice(newline + 1);
+          if (!line.trim()) continue;
+          const event = JSON.parse(line);
+          if (event.type === "delta") {
+            answerText.textContent += event.text;
+            answer.scrollIntoView({ block: "end" });
+          } else if (event.type === "done") {
+            setConversation(event.conversation_id);
+            replaceWithHtml(answer, event.html);
+          }
+        }
+      }
+    } catch (error) {
+      answer.classList.remove("chat-streaming");
+      showError(answer, text.failed);
+    } finally {
+      button.disabled = false;
+      input.focus();
+    }
+  }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); send(form); });
+  log.addEventListener("submit", (event) => {
+    if (event.target.classList.contains("retry-form")) { event.preventDefault(); send(event.target); }
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
+  });
+})();
