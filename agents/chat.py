@@ -159,12 +159,8 @@ def validate_message(text) -> str:
     return text
 
 
-def knowledge_base_ids(agent) -> list:
-    """Return the ids of the knowledge bases agent may search (none until the relation exists)."""
-    relation = getattr(agent, "knowledge_bases", None)
-    if relation is None:
-        return []
-    return list(relation.values_list("id", flat=True))
+def knowledge_base_ids(agent) -> list[int]:
+    return list(agent.knowledge_bases.values_list("id", flat=True))
 
 
 def hit_to_passage(hit) -> Passage:

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from keys.models import ApiKey, KeyStatus
+from knowledge.models import KnowledgeBase
 
 from . import routing
 from .models import Agent
@@ -27,11 +28,13 @@ class AgentForm(forms.ModelForm):
             "max_output_tokens",
             "department",
             "pinned_key",
+            "knowledge_bases",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "system_prompt": forms.Textarea(attrs={"rows": 5}),
             "strategy": forms.RadioSelect,
+            "knowledge_bases": forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"}),
         }
         help_texts = {
             "temperature": _("0 gives the most predictable answers, 2 the most varied."),
@@ -52,6 +55,7 @@ class AgentForm(forms.ModelForm):
         self.fields["model_choice"].choices = [("", _("Choose a model"))] + routing.model_choices(organization, strategy)
         if self.instance.pk:
             self.fields["model_choice"].initial = f"{self.instance.provider}:{self.instance.model_id}"
+        self.fields["knowledge_bases"].queryset = KnowledgeBase.objects.filter(organization=organization)
         pinned = self.fields["pinned_key"]
         pinned.queryset = ApiKey.objects.filter(organization=organization).exclude(status=KeyStatus.REVOKED)
         pinned.empty_label = _("The organization's active key for the provider")

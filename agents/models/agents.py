@@ -54,6 +54,13 @@ class Agent(models.Model):
     department = models.CharField(
         _("department"), max_length=80, blank=True, help_text=_("Used for chargeback reports.")
     )
+    knowledge_bases = models.ManyToManyField(
+        "knowledge.KnowledgeBase",
+        blank=True,
+        related_name="agents",
+        verbose_name=_("knowledge bases"),
+        help_text=_("The knowledge the agent searches before it answers."),
+    )
     # Clones share a family id, so a channel can move between versions of one agent.
     family_id = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
     created_by = models.ForeignKey(

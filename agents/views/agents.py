@@ -78,6 +78,7 @@ def detail_context(agent, new_token=None):
     tokens = ChannelToken.objects.filter(channel__agent=agent, channel__kind=ChannelKind.API)
     return {
         "agent": agent,
+        "knowledge_bases": list(agent.knowledge_bases.all()),
         "routing": routing.explain(agent),
         "tokens": tokens.select_related("channel", "created_by"),
         "new_token": new_token,
