@@ -6,6 +6,8 @@ package's conftest.py, or import the fixtures by name.
 
 import pytest
 
+from .anthropic_server import FakeAnthropic
+from .gemini_server import FakeGemini
 from .openai_server import FakeOpenAI
 
 
@@ -13,3 +15,21 @@ from .openai_server import FakeOpenAI
 def fake_openai():
     with FakeOpenAI() as server:
         yield server
+
+
+@pytest.fixture
+def fake_anthropic():
+    with FakeAnthropic() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_gemini():
+    with FakeGemini() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_providers(fake_openai, fake_anthropic, fake_gemini):
+    """Return all three fakes as {provider id: server}."""
+    return {"openai": fake_openai, "anthropic": fake_anthropic, "gemini": fake_gemini}

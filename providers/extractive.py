@@ -1,0 +1,201 @@
+"""The offline extractive model: answers by quoting the passages that best match the question.
+
+It needs no network and no key. It ranks `ChatRequest.passages` by term overlap with the
+last user message (words for Latin script, characters and character bigrams for CJK),
+quotes the best sentences of the top passages with numbered citations, and says that it is
+not a language model. It reports zero tokens because nothing is billed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections import Counter
+
+from .base import (
+    ChatRequest,
+    ChatResult,
+    ErrorCode,
+    FinishReason,
+    Passage,
+    StreamEnd,
+    TextDelta,
+    error_for,
+)
+
+PROVIDER = "extractive"
+MODEL_ID = "extractive-v1"
+
+MAX_PASSAGES = 3
+MAX_SENTENCES_PER_PASSAGE = 2
+MAX_QUOTE_CHARS = 400
+# A passage joins the answer only if it scores at least this share of the best one.
+RELATIVE_SCORE_CUTOFF = 0.35
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_PUNCTUATION = "\u3000-\u303f\uff00-\uffef"
+CJK_RUN = re.compile(f"[{CJK}]+")
+LATIN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*|\n+")
+# Word-sized stream deltas: one CJK character or punctuation mark, or leading spaces plus one other word.
+DELTA = re.compile(f"\\s*(?:[{CJK}{CJK_PUNCTUATION}]|[^\\s{CJK}{CJK_PUNCTUATION}]+)|\\s+$")
+
+STOP_WORDS = frozenset(
+    """a an and are as at be by can do does for from how i in is it of on or our that the this
+    to was what when where which who why will with you your my me we they he she its""".split()
+)
+
+# Function characters too common in Chinese questions to count as a match on their own.
+# They still count inside bigrams.
+CJK_STOP_CHARACTERS = frozenset("的了是在我你他她它们吗呢吧啊和与及或有要么什怎哪谁这那个请")
+
+TEXTS = {
+    "en": {
+        "intro": "I am not a language model: this answer quotes the passages of the knowledge base that best match your question.",
+        "no_match": (
+            "I am not a language model, and no passage of the knowledge base matches your question, "
+            "so I cannot answer it. Try other words, or add documents that cover this topic."
+        ),
+    },
+    "zh": {
+        "intro": "我不是语言模型：以下回答直接引用知识库中与您的问题最相关的段落。",
+        "no_match": "我不是语言模型。知识库中没有与您的问题相匹配的段落，因此无法回答。请换一种说法，或添加涵盖此主题的文档。",
+    },
+}
+
+
+def is_chinese(text: str) -> bool:
+    """Return True when CJK characters make up at least a third of the letters in `text`."""
+    cjk = sum(len(run) for run in CJK_RUN.findall(text))
+    letters = sum(1 for char in text if char.isalpha())
+    return cjk > 0 and cjk * 3 >= letters
+
+
+def terms(text: str) -> list[str]:
+    """Split text into index terms: lower-cased non-stop words, and CJK characters plus bigrams."""
+    result = []
+    for run in CJK_RUN.findall(text):
+        result.extend(char for char in run if char not in CJK_STOP_CHARACTERS)
+        result.extend(run[index : index + 2] for index in range(len(run) - 1))
+    latin = CJK_RUN.sub(" ", text).lower()
+    for word in LATIN_WORD.findall(latin):
+        if word in STOP_WORDS:
+            continue
+        # Fold plain English plurals so "keys" matches "key".
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        result.append(word)
+    return result
+
+
+def rank_passages(question: str, passages: list[Passage]) -> list[tuple[float, Passage]]:
+    """Score each passage by the IDF-weighted query terms it contains; best first, zero scores dropped."""
+    query = set(terms(question))
+    if not query or not passages:
+        return []
+    passage_terms = [set(terms(passage.text)) for passage in passages]
+    document_frequency = Counter(term for found in passage_terms for term in found & query)
+    count = len(passages)
+    scored = []
+    for passage, found in zip(passages, passage_terms, strict=True):
+        matched = found & query
+        if not matched:
+            continue
+        score = sum(1.0 + math.log((1 + count) / (1 + document_frequency[term])) for term in matched)
+        scored.append((score, passage))
+    # Ties keep the retrieval order, which `sorted` preserves.
+    return sorted(scored, key=lambda item: (-item[0], -item[1].score))
+
+
+def best_sentences(question: str, text: str) -> str:
+    """Quote the sentences of `text` that share the most terms with the question, in their original order."""
+    sentences = [sentence.strip() for sentence in SENTENCE_END.split(text) if sentence and sentence.strip()]
+    if not sentences:
+        return ""
+    query = set(terms(question))
+    overlaps = [(len(query & set(terms(sentence))), index) for index, sentence in enumerate(sentences)]
+    matching = [(overlap, index) for overlap, index in overlaps if overlap > 0]
+    best = sorted(matching, key=lambda item: (-item[0], item[1]))[:MAX_SENTENCES_PER_PASSAGE]
+    # The passage matched as a whole but no single sentence did: quote its opening.
+    chosen = sorted(index for _, index in best) or [0]
+    joiner = "" if is_chinese(text) else " "
+    quote = joiner.join(sentences[index] for index in chosen)
+    if len(quote) > MAX_QUOTE_CHARS:
+        quote = quote[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
+    return quote
+
+
+def compose_answer(request: ChatRequest) -> tuple[str, list[Passage]]:
+    """Build the answer text and the cited passages, numbered in citation order."""
+    question = next((message.content for message in reversed(request.messages) if message.role == "user"), "")
+    texts = TEXTS["zh" if is_chinese(question) else "en"]
+    ranked = rank_passages(question, request.passages)
+    if not ranked:
+        return texts["no_match"], []
+    best_score = ranked[0][0]
+    cited = [passage for score, passage in ranked[:MAX_PASSAGES] if score >= best_score * RELATIVE_SCORE_CUTOFF]
+    lines = [texts["intro"], ""]
+    for number, passage in enumerate(cited, start=1):
+        quote = best_sentences(question, passage.text)
+        source = f" ({passage.label})" if passage.label else ""
+        lines.append(f"> {quote} [{number}]{source}")
+        lines.append("")
+    return "\n".join(lines).rstrip(), cited
+
+
+def split_deltas(text: str) -> list[str]:
+    """Split `text` into word-sized pieces (one CJK character each) that join back to `text`."""
+    return DELTA.findall(text)
+
+
+class ExtractiveAdapter:
+    """The ChatAdapter of the offline extractive model."""
+
+    provider = PROVIDER
+
+    def __repr__(self):
+        return "ExtractiveAdapter()"
+
+    def _answer(self, request: ChatRequest) -> ChatResult:
+        if request.model != MODEL_ID:
+            raise error_for(
+                ErrorCode.MODEL_NOT_FOUND,
+                f"Unknown extractive model {request.model!r}: the only one is {MODEL_ID!r}",
+                provider=PROVIDER,
+            )
+        text, cited = compose_answer(request)
+        return ChatResult(
+            text=text,
+            input_tokens=0,
+            output_tokens=0,
+            finish_reason=FinishReason.STOP,
+            provider_finish_reason="stop",
+            request_id=f"extractive-{uuid.uuid4().hex}",
+            model=MODEL_ID,
+            citations=cited,
+        )
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        return self._answer(request)
+
+    async def stream(self, request: ChatRequest):
+        result = self._answer(request)
+        for piece in split_deltas(result.text):
+            yield TextDelta(piece)
+        yield StreamEnd(result)
+
+    async def list_models(self) -> list[str]:
+        return [MODEL_ID]
+
+    def chat_sync(self, request: ChatRequest) -> ChatResult:
+        return self._answer(request)
+
+    async def aclose(self):
+        """Release nothing: the extractive model holds no connection."""
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc_info):
+        pass
