@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from .server import FakeProviderServer, RecordedRequest, Response, Scripted, sse
+from .server import FakeProviderServer, catalog_models, RecordedRequest, Response, Scripted, sse
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -33,7 +33,7 @@ class FakeAnthropic(FakeProviderServer):
 
     def __init__(self):
         super().__init__()
-        self.models = ["claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5"]
+        self.models = catalog_models(self.provider)
         self._ids = itertools.count(1)
 
     def key_of(self, request: RecordedRequest) -> str:

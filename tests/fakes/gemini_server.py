@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from .server import FakeProviderServer, RecordedRequest, Response, Scripted, sse
+from .server import FakeProviderServer, catalog_models, RecordedRequest, Response, Scripted, sse
 
 STATUSES = {
     400: "INVALID_ARGUMENT",
@@ -28,7 +28,7 @@ class FakeGemini(FakeProviderServer):
 
     def __init__(self):
         super().__init__()
-        self.models = ["gemini-3-pro-preview", "gemini-2.5-pro", "gemini-2.5-flash"]
+        self.models = catalog_models(self.provider)
         self._ids = itertools.count(1)
 
     def key_of(self, request: RecordedRequest) -> str:

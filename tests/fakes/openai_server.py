@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 
-from .server import FakeProviderServer, RecordedRequest, Response, Scripted, sse
+from .server import FakeProviderServer, catalog_models, RecordedRequest, Response, Scripted, sse
 
 ERROR_TYPES = {
     400: ("invalid_request_error", None),
@@ -22,7 +22,7 @@ class FakeOpenAI(FakeProviderServer):
 
     def __init__(self):
         super().__init__()
-        self.models = ["gpt-5.2", "gpt-5-mini", "gpt-4.1"]
+        self.models = catalog_models(self.provider)
         self._ids = itertools.count(1)
 
     def key_of(self, request: RecordedRequest) -> str:

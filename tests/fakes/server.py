@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from providers.catalog import load_catalog
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -257,3 +259,8 @@ def sse(data, event: str | None = None) -> bytes:
     text = data if isinstance(data, str) else json.dumps(data)
     prefix = f"event: {event}\n" if event else ""
     return f"{prefix}data: {text}\n\n".encode()
+
+
+def catalog_models(provider: str) -> list[str]:
+    """Return the model ids that the shipped catalog lists for `provider`."""
+    return [entry.model_id for entry in load_catalog() if entry.provider == provider]
