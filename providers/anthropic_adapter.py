@@ -62,8 +62,8 @@ class AnthropicAdapter(SdkAdapter):
         }
         if request.system_prompt:
             kwargs["system"] = request.system_prompt
-        if request.temperature is not None:
-            kwargs["temperature"] = request.temperature
+        # NOTE: request.temperature is not sent. The Messages API of anthropic 2.17 takes no
+        # temperature (current Claude models choose their own sampling).
         return kwargs
 
     async def _chat_once(self, request: ChatRequest) -> ChatResult:

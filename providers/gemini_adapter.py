@@ -76,9 +76,9 @@ class GeminiAdapter(SdkAdapter):
     provider = "gemini"
 
     def _make_client(self):
-        # The adapter keeps this Client for its whole life: google-genai closes its HTTP
-        # client when the Client object is garbage-collected (seen with google-genai 3.6),
-        # so holding only `.aio` would break calls still running.
+        # The adapter holds this Client, not only its `.aio`, while calls run: google-genai
+        # closes its HTTP client when the Client object is garbage-collected (seen with
+        # google-genai 3.6: "Cannot send a request, as the client has been closed").
         http_options = types.HttpOptions(
             base_url=self.base_url,
             # v1beta serves the preview models and is the version Google's REST docs use;

@@ -11,10 +11,14 @@ import time
 from dataclasses import dataclass
 
 import httpx
+import httpx2
 from google import genai
 from google.genai import errors, types
 
 logger = logging.getLogger(__name__)
+
+# google-genai 3.x sends through httpx2; older releases used httpx.
+TRANSPORT_ERRORS = (httpx.HTTPError, httpx2.HTTPError)
 
 IMAGE_PROMPT = (
     "Describe this image for a search index: what it shows, every piece of readable text "
@@ -87,7 +91,7 @@ def describe_image(*, api_key, base_url, model, data, mime_type, timeout_seconds
         return _result(response, model)
     except errors.APIError as error:
         raise _error(error) from error
-    except httpx.HTTPError as error:
+    except TRANSPORT_ERRORS as error:
         raise GeminiMediaError(f"Gemini could not be reached: {type(error).__name__}") from error
     finally:
         client.close()
@@ -121,7 +125,7 @@ def transcribe_media(
         return _result(response, model)
     except errors.APIError as error:
         raise _error(error) from error
-    except httpx.HTTPError as error:
+    except TRANSPORT_ERRORS as error:
         raise GeminiMediaError(f"Gemini could not be reached: {type(error).__name__}") from error
     finally:
         if uploaded is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator
 
 import httpx
@@ -52,7 +53,21 @@ class SdkAdapter:
         self.base_url = base_url
         self.timeout = timeout
         self.retry_policy = retry_policy or RetryPolicy()
-        self._client = self._make_client()
+        self._sdk_client = None
+        self._client_loop = None
+
+    @property
+    def _client(self):
+        """Return the SDK client for the running event loop, building one on first use in that loop.
+
+        An async HTTP client's pooled connections belong to the loop that opened them, so an
+        adapter reused from another loop (asyncio.run per call, async_to_sync) gets a new client.
+        """
+        loop = asyncio.get_running_loop()
+        if self._sdk_client is None or self._client_loop is None or self._client_loop() is not loop:
+            self._sdk_client = self._make_client()
+            self._client_loop = weakref.ref(loop)
+        return self._sdk_client
 
     def __repr__(self):
         return f"{type(self).__name__}(base_url={self.base_url!r}, timeout={self.timeout!r})"
@@ -60,6 +75,7 @@ class SdkAdapter:
     # --- to implement per SDK ---
 
     def _make_client(self):
+        """Build the SDK's async client; called inside the event loop that will use it."""
         raise NotImplementedError
 
     async def _close_client(self):
@@ -169,8 +185,11 @@ class SdkAdapter:
         return asyncio.run(run())
 
     async def aclose(self):
-        """Close the SDK client's connections."""
+        """Close the SDK client's connections, if a client was built in this event loop."""
+        if self._sdk_client is None or self._client_loop is None or self._client_loop() is not asyncio.get_running_loop():
+            return
         await self._close_client()
+        self._sdk_client = None
 
     async def __aenter__(self):
         return self
