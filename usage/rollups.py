@@ -42,9 +42,7 @@ def event_increments(event: UsageEvent) -> dict:
 
 
 def rollup_key(event: UsageEvent) -> dict:
-    key = {name: getattr(event, name) for name in ROLLUP_KEY_FIELDS}
-    key["hour"] = hour_of(event.at)
-    return key
+    return {name: hour_of(event.at) if name == "hour" else getattr(event, name) for name in ROLLUP_KEY_FIELDS}
 
 
 def add_to_rollup(event: UsageEvent) -> None:

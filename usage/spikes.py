@@ -85,43 +85,55 @@ def hourly_token_totals(organization_id, start, end) -> list[int]:
     return [totals.get(start + timedelta(hours=offset), 0) for offset in range(hours)]
 
 
-def check_latest_hour(organization_id, now=None) -> bool:
-    """Alert when the last complete hour starts a spike; return True when a new alert was made.
+def record_spike_starts(organization, start, end) -> list:
+    """Create a SpikeAlert and a "usage.spike" AuditEvent for each spike that starts in [start, end).
 
-    "Starts" means the hour before was not itself a spike, so a long spike alerts once.
-    The SpikeAlert row is unique per hour, so a repeated run alerts nothing new.
+    A spike starts in an hour that is a spike while the hour before is not, so a long spike
+    alerts once. SpikeAlert is unique per hour, so checking a range again alerts nothing new.
+    Returns the new alerts.
     """
     from orgs.audit import record
-    from orgs.models import Organization
 
     from .models import SpikeAlert
 
-    now = now or timezone.now()
-    latest = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-    start = latest - timedelta(days=HOURLY_BASELINE_DAYS, hours=1)
-    values = hourly_token_totals(organization_id, start, latest + timedelta(hours=1))
-    checks = check_series(values, "hour", first_index=len(values) - 2)
-    previous, current = checks[len(values) - 2], checks[len(values) - 1]
-    if not current.is_spike or previous.is_spike:
-        return False
-    alert, created = SpikeAlert.objects.get_or_create(
-        organization_id=organization_id,
-        hour=latest,
-        defaults={
-            "tokens": int(current.value),
-            "baseline_median": current.median,
-            "threshold": current.threshold,
-        },
-    )
-    if created:
+    start = start.replace(minute=0, second=0, microsecond=0)
+    history_start = start - timedelta(days=HOURLY_BASELINE_DAYS, hours=1)
+    values = hourly_token_totals(organization.pk, history_start, end)
+    first = int((start - history_start).total_seconds() // 3600)
+    checks = check_series(values, "hour", first_index=first - 1)
+    created_alerts = []
+    for index in range(first, len(values)):
+        current, previous = checks[index], checks[index - 1]
+        if not current.is_spike or previous.is_spike:
+            continue
+        hour = history_start + timedelta(hours=index)
+        alert, created = SpikeAlert.objects.get_or_create(
+            organization=organization,
+            hour=hour,
+            defaults={
+                "tokens": int(current.value),
+                "baseline_median": current.median,
+                "threshold": current.threshold,
+            },
+        )
+        if not created:
+            continue
         record(
-            Organization.objects.get(pk=organization_id),
+            organization,
             "usage.spike",
-            target=("hour", latest.isoformat()),
+            target=("hour", hour.isoformat()),
             details={
                 "tokens": int(current.value),
                 "baseline_median": round(current.median),
                 "threshold": round(current.threshold),
             },
         )
-    return created
+        created_alerts.append(alert)
+    return created_alerts
+
+
+def check_latest_hour(organization, now=None) -> bool:
+    """Alert when the last complete hour starts a spike; return True when a new alert was made."""
+    now = now or timezone.now()
+    latest = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    return bool(record_spike_starts(organization, latest, latest + timedelta(hours=1)))

@@ -53,17 +53,17 @@ def send_quota_warning(warning_id: int) -> int:
 @shared_task
 def detect_spikes() -> int:
     """Check the last complete hour of every organization with recent usage; return new alerts."""
-    from .spikes import check_latest_hour
+    from orgs.models import Organization
+
     from .models import HourlyRollup
+    from .spikes import check_latest_hour
 
     now = timezone.now()
     since = now - timedelta(hours=2)
-    organization_ids = (
-        HourlyRollup.objects.filter(hour__gte=since).values_list("organization_id", flat=True).distinct()
-    )
+    active = HourlyRollup.objects.filter(hour__gte=since).values("organization_id")
     created = 0
-    for organization_id in organization_ids:
-        if check_latest_hour(organization_id, now=now):
+    for organization in Organization.objects.filter(pk__in=active):
+        if check_latest_hour(organization, now=now):
             created += 1
     return created
 

@@ -1,8 +1,10 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from orgs.permissions import Perm
-from orgs.placeholder import not_available_view
+from . import views
 
 app_name = "usage"
-urlpatterns = [path("", not_available_view(Perm.VIEW_USAGE, _("Usage")), name="dashboard")]
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("export/<slug:dimension>.csv", views.export_breakdown, name="export"),
+    path("chargeback.csv", views.export_chargeback, name="chargeback_csv"),
+]
