@@ -51,7 +51,7 @@ def _skip(document, asset, digest, reason):
 
 
 def _call_gemini(asset, credential):
-    base_url = credential.base_url or settings.GEMINI_BASE_URL or None
+    base_url = credential.base_url  # keys.resolver applies GEMINI_BASE_URL
     if asset.kind == "image":
         return gemini_media.describe_image(
             api_key=credential.api_key,
@@ -68,6 +68,7 @@ def _call_gemini(asset, credential):
         mime_type=asset.mime_type,
         inline_max_bytes=int(settings.KNOWLEDGE_GEMINI_INLINE_MAX_MB * 1024 * 1024),
         file_timeout_seconds=settings.KNOWLEDGE_GEMINI_FILE_TIMEOUT_SECONDS,
+        poll_seconds=settings.KNOWLEDGE_GEMINI_POLL_SECONDS,
     )
 
 

@@ -154,11 +154,10 @@ def process_document(document_id):
                 _("The PDF has no extractable text, and its page images were not described: %(reason)s")
                 % {"reason": "; ".join(warnings)}
             )
-        if not sections and extracted.assets:
-            raise ExtractionError(
-                _("Nothing could be indexed because enrichment did not run: %(reason)s")
-                % {"reason": "; ".join(warnings)}
-            )
+        if not sections:
+            # An image or recording whose enrichment was skipped stays findable by its name
+            # until "Re-process enrichment" adds its description.
+            sections = [Section(asset.name, heading=asset.name) for asset in extracted.assets]
         _set_status(document, Document.Status.INDEXING, 80)
         count = _index(document, sections, warnings)
     except (ExtractionError, FetchError) as error:
