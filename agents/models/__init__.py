@@ -2,5 +2,7 @@
 
 from .agents import Agent, Channel, ChannelToken
 from .conversations import Conversation, Message, Trace
+from .golden import Canary, GoldenQuestion, RegressionResult, RegressionRun, SwapEvent
+from .support import Reproduction, SupportAccessGrant
 
-__all__ = ["Agent", "Channel", "ChannelToken", "Conversation", "Message", "Trace"]
+__all__ = ["Agent", "Channel", "ChannelToken", "Conversation", "Message", "Trace", "Reproduction", "SupportAccessGrant"]
