@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from config.api import api_urls
 from config.health import healthz
@@ -17,7 +19,8 @@ urlpatterns = [
     path("traces/", include("agents.urls_traces")),
     path("knowledge/", include("knowledge.urls")),
     path("usage/", include("usage.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Anonymous visitors switch language on the sign-in page too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
 ]

@@ -76,6 +76,7 @@ class Organization(models.Model):
 class Membership(models.Model):
     """A user's place in an organization, with one or more roles."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )

@@ -1,12 +1,14 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from .permissions import Perm
-from .placeholder import not_available_view
+from .views import audit, members, plan
 
 app_name = "orgs"
 urlpatterns = [
-    path("members/", not_available_view(Perm.MANAGE_ORG, _("Members")), name="members"),
-    path("plan/", not_available_view(Perm.VIEW_PLAN, _("Plan")), name="plan"),
-    path("audit/", not_available_view(Perm.VIEW_AUDIT, _("Audit log")), name="audit"),
+    path("members/", members.members, name="members"),
+    path("members/invite/", members.invite, name="member_invite"),
+    path("members/<uuid:public_id>/", members.edit_roles, name="member_roles"),
+    path("members/<uuid:public_id>/remove/", members.remove, name="member_remove"),
+    path("plan/", plan.plan, name="plan"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit_export"),
 ]
