@@ -220,6 +220,8 @@ class ChatTurn:
     resolution: object
     reservation: object = None
     stream_requested: bool = False
+    # Regression runs pass Purpose.EVAL, so their usage is reported apart from chat.
+    purpose: str = str(Purpose.CHAT)
     started: float = 0.0
     result: TurnResult | None = None
     _chunks: list = field(default_factory=list)
@@ -361,7 +363,7 @@ class ChatTurn:
             )
         record_usage(
             agent.organization,
-            purpose=str(Purpose.CHAT),
+            purpose=str(self.purpose),
             provider=agent.provider,
             model=agent.model_id,
             billing_source=self.billing_source,
@@ -498,7 +500,7 @@ def load_history(conversation) -> list[ChatMessage]:
     return history[-HISTORY_MESSAGES:]
 
 
-def _prepare(agent, channel, text, conversation, user, visitor_ref, decrypt=True) -> ChatTurn:
+def _prepare(agent, channel, text, conversation, user, visitor_ref, decrypt=True, purpose=Purpose.CHAT) -> ChatTurn:
     organization = agent.organization
     history = load_history(conversation)
 
@@ -508,7 +510,7 @@ def _prepare(agent, channel, text, conversation, user, visitor_ref, decrypt=True
 
     resolution = resolver.resolve(
         organization,
-        purpose=Purpose.CHAT,
+        purpose=purpose,
         provider=agent.provider,
         model=agent.model_id,
         strategy=Strategy(agent.strategy),
@@ -518,7 +520,7 @@ def _prepare(agent, channel, text, conversation, user, visitor_ref, decrypt=True
     if not resolution.ok:
         record_refusal(
             organization,
-            purpose=str(Purpose.CHAT),
+            purpose=str(purpose),
             reason=str(resolution.reason),
             agent_id=agent.public_id,
         )
@@ -542,6 +544,7 @@ def _prepare(agent, channel, text, conversation, user, visitor_ref, decrypt=True
         request=request,
         passages=passages,
         resolution=resolution,
+        purpose=str(purpose),
     )
     if resolution.billing_source == BillingSource.HOSTED and agent.provider != Provider.EXTRACTIVE:
         prompt_chars = len(agent.system_prompt) + sum(len(m.content) for m in request.messages)
@@ -552,7 +555,7 @@ def _prepare(agent, channel, text, conversation, user, visitor_ref, decrypt=True
         except quotas.QuotaExhausted as exhausted:
             record_refusal(
                 organization,
-                purpose=str(Purpose.CHAT),
+                purpose=str(purpose),
                 reason=str(Reason.HOSTED_QUOTA_EXHAUSTED),
                 agent_id=agent.public_id,
             )
@@ -561,11 +564,11 @@ def _prepare(agent, channel, text, conversation, user, visitor_ref, decrypt=True
 
 
 async def prepare_turn(
-    agent, channel, text, *, conversation=None, user=None, visitor_ref=""
+    agent, channel, text, *, conversation=None, user=None, visitor_ref="", purpose=Purpose.CHAT
 ) -> ChatTurn:
     """Check and reserve everything a turn needs, or raise a ChatError before any network call.
 
     `agent` must have its organization (and plan) loaded. `conversation` must belong to agent.
     """
     text = validate_message(text)
-    return await sync_to_async(_prepare)(agent, channel, text, conversation, user, visitor_ref)
+    return await sync_to_async(_prepare)(agent, channel, text, conversation, user, visitor_ref, purpose=purpose)
