@@ -18,7 +18,7 @@ from asgiref.sync import sync_to_async
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security.http import HttpAuthBase
 
 from .chat import ChatError, prepare_turn
@@ -253,7 +253,7 @@ async def chat(request, agent_id: str):
         failure = result.error
         headers = {"Retry-After": str(int(failure.retry_after))} if failure.retry_after else None
         return error(failure.http_status, failure.code, failure.message, headers)
-    return 200, {
+    body = {
         "answer": result.answer,
         "status": result.status,
         "citations": result.citations,
@@ -264,3 +264,4 @@ async def chat(request, agent_id: str):
             "billing_source": result.billing_source,
         },
     }
+    return Status(200, body)

@@ -1,6 +1,5 @@
 """Agents, the channels that serve them, and the API tokens of those channels."""
 
-import hashlib
 import hmac
 import secrets
 import uuid
@@ -9,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from keys.crypto import master_keys, secret_hash
 
 
 class Provider(models.TextChoices):
@@ -111,18 +112,18 @@ TOKEN_PREFIX_LENGTH = 8
 TOKEN_SCHEME = "fa"  # tokens read "fa_<prefix>_<secret>"
 
 
-def _token_hash_key(cryptography_key: str) -> bytes:
-    """Derive the HMAC key for token hashes from a CRYPTOGRAPHY_KEY value.
+# Prepended to a token secret before hashing, so a token hash can never equal the hash of a
+# provider key that the keys app computes with the same keyed HMAC.
+TOKEN_HASH_CONTEXT = "flexyagents channel token v1\0"
+
+
+def hash_token_secret(secret: str, master_key=None) -> str:
+    """Return the keyed HMAC-SHA256 of a token secret under CRYPTOGRAPHY_KEY (or master_key).
 
     The key comes from CRYPTOGRAPHY_KEY rather than SECRET_KEY, so rotating SECRET_KEY keeps
-    every issued token valid. The label keeps this key distinct from the encryption key.
+    every issued token valid.
     """
-    return hmac.new(cryptography_key.encode(), b"flexyagents channel-token hash v1", hashlib.sha256).digest()
-
-
-def hash_token_secret(secret: str, cryptography_key: str | None = None) -> str:
-    key = _token_hash_key(cryptography_key or settings.CRYPTOGRAPHY_KEY)
-    return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
+    return secret_hash(TOKEN_HASH_CONTEXT + secret, master_key)
 
 
 class ChannelToken(models.Model):
@@ -171,10 +172,9 @@ class ChannelToken(models.Model):
 
     def matches(self, secret: str) -> bool:
         """Compare secret with the stored hash in constant time, under current and fallback keys."""
-        keys = [settings.CRYPTOGRAPHY_KEY, *settings.CRYPTOGRAPHY_KEY_FALLBACKS]
         matched = False
-        for key in keys:
-            matched |= hmac.compare_digest(hash_token_secret(secret, key), self.token_hash)
+        for master_key in master_keys():
+            matched |= hmac.compare_digest(hash_token_secret(secret, master_key), self.token_hash)
         return matched
 
     def revoke(self):

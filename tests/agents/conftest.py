@@ -11,13 +11,9 @@ import pytest
 from agents.models import Agent, Channel, ChannelToken
 from agents.models.agents import ChannelKind
 from keys.services import create_key
-from tests.fakes.fixtures import fake_openai  # noqa: F401  (pytest fixture)
+from tests.fakes.fixtures import fake_anthropic, fake_gemini, fake_openai, fake_providers  # noqa: F401
+from tests.fakes.server import catalog_models
 from usage.models import CatalogModel
-
-try:  # the Anthropic and Gemini fixtures land with the providers part
-    from tests.fakes.fixtures import fake_anthropic, fake_gemini  # noqa: F401
-except ImportError:
-    pass
 
 HOSTED_SECRETS = {
     "openai": "sk-hosted-openai-0123456789abcdef",
@@ -30,7 +26,8 @@ HOSTED_KEY_SETTINGS = {
     "anthropic": "HOSTED_ANTHROPIC_API_KEY",
     "gemini": "HOSTED_GEMINI_API_KEY",
 }
-MODELS = {"openai": "gpt-5-mini", "anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash"}
+# The first catalog model of each provider, which its fake serves.
+MODELS = {provider: catalog_models(provider)[0] for provider in ("openai", "anthropic", "gemini")}
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,64 @@
+"""Demo data for `manage.py seed_demo`: the "Acme Helpdesk" agent with an API and a playground channel."""
+
+from knowledge.models import KnowledgeBase
+
+from .models import Agent, Channel, ChannelToken
+from .models.agents import AgentStrategy, ChannelKind, Provider
+
+DEMO_AGENT_NAME = "Acme Helpdesk"
+DEMO_KNOWLEDGE_BASE_NAME = "Acme Handbook"
+DEMO_TOKEN_NAME = "Demo token (seed_demo)"
+
+
+def seed(organization, users, stdout):
+    """Create the demo agent, its channels and one API token; running again changes nothing."""
+    builder = users.get("builder")
+    agent, created = Agent.objects.get_or_create(
+        organization=organization,
+        name=DEMO_AGENT_NAME,
+        defaults={
+            "description": "Answers customer questions from the Acme Handbook, quoting its sources.",
+            "provider": Provider.EXTRACTIVE,
+            "model_id": "extractive-v1",
+            "strategy": AgentStrategy.HOSTED,
+            "system_prompt": "You are Acme's helpdesk. Answer from the handbook and cite it.",
+            "temperature": 0.0,
+            "max_output_tokens": 600,
+            "department": "Support",
+            "created_by": builder,
+        },
+    )
+    handbook = KnowledgeBase.objects.filter(organization=organization, name=DEMO_KNOWLEDGE_BASE_NAME).first()
+    if handbook is not None:
+        agent.knowledge_bases.add(handbook)
+    elif created:
+        stdout.write(f"  Knowledge base {DEMO_KNOWLEDGE_BASE_NAME!r} not found: the demo agent searches no knowledge.")
+
+    Channel.objects.get_or_create(
+        organization=organization,
+        kind=ChannelKind.PLAYGROUND,
+        agent=agent,
+        defaults={"name": f"{DEMO_AGENT_NAME} playground"},
+    )
+    api_channel, _ = Channel.objects.get_or_create(
+        organization=organization,
+        kind=ChannelKind.API,
+        agent=agent,
+        defaults={"name": f"{DEMO_AGENT_NAME} API"},
+    )
+
+    existing = ChannelToken.objects.filter(channel=api_channel, revoked_at__isnull=True).first()
+    if existing is not None:
+        stdout.write(
+            f"  API token for {DEMO_AGENT_NAME} exists (fa_{existing.prefix}_…); its secret was shown "
+            "only when it was created. Create a new one on the agent's page as builder@acme.test."
+        )
+        return
+    _token, plaintext = ChannelToken.issue(api_channel, DEMO_TOKEN_NAME, created_by=builder)
+    # NOTE: printing the token is the one place it is shown, like the dashboard's create action.
+    base = "http://127.0.0.1:8000"
+    stdout.write(f"  API token for {DEMO_AGENT_NAME} (shown once): {plaintext}")
+    stdout.write(
+        f"  Try: curl -s {base}/api/v1/agents/{agent.public_id}/chat -H 'Authorization: Bearer {plaintext}' "
+        "-H 'Content-Type: application/json' -d '{\"message\": \"How do I reset my password?\", \"conversation_id\": null}'"
+    )
