@@ -142,11 +142,18 @@ def decode_text(data: bytes) -> str:
         pass
     if b"\x00" in data[:4096] and not _looks_like_utf16(data):
         raise ExtractionError(_("The file is binary data of a type that is not supported."))
-    best = charset_normalizer.from_bytes(data).best()
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
     if best is None:
         raise ExtractionError(
             _("The text encoding could not be detected. Save the file as UTF-8 and upload it again.")
         )
+    # Short Western text scores the same under several single-byte code pages, and
+    # charset-normalizer then picks the first (often cp1250, which turns "ï" into "ď").
+    # Windows-1252 is by far the most common of them, so it wins a tie.
+    for match in matches:
+        if match.encoding == "cp1252" and match.chaos <= best.chaos:
+            return str(match)
     return str(best)
 
 
