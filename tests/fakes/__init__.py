@@ -3,7 +3,12 @@
 Each fake is a threaded HTTP server on 127.0.0.1 with a free port, driven through the real
 SDKs (never a mock of our adapters). Fixtures in `tests.fakes.fixtures` start one per test:
 `fake_openai`, `fake_anthropic`, `fake_gemini`, and `fake_providers` ({provider id: fake}).
-Use them from another test package with `pytest_plugins = ["tests.fakes.fixtures"]`.
+Import them into a test package's conftest.py (pytest accepts `pytest_plugins` only in the
+root conftest):
+
+    from tests.fakes.fixtures import fake_anthropic, fake_gemini, fake_openai  # noqa: F401
+
+Each fake also works without pytest: `with FakeOpenAI() as fake: ...`.
 
 Fixture API (the same on every fake):
 
@@ -14,6 +19,7 @@ Fixture API (the same on every fake):
   path. Assert `fake.requests == []` to prove that no call reached the provider.
 - `fake.answer_text`, `fake.input_tokens`, `fake.output_tokens`: the answer and the usage
   every successful chat reports, streamed or not (streams send it word by word).
+- `fake_gemini.thoughts_tokens`: thinking tokens reported apart from the answer's (default 0).
 - `fake.models`: model ids that the model list returns and chat accepts (others get 404).
 - `fake.invalid_keys`: keys always rejected the provider's way. Any other non-empty key works.
 - `fake.fail(status, times=1, retry_after=None, code=None, message=None)`: answer the

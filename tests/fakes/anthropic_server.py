@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from .server import FakeProviderServer, catalog_models, RecordedRequest, Response, Scripted, sse
+from .server import FakeProviderServer, RecordedRequest, Response, Scripted, catalog_models, sse
 
 ERROR_TYPES = {
     400: "invalid_request_error",

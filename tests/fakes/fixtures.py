@@ -1,7 +1,7 @@
 """Pytest fixtures that start each fake provider on 127.0.0.1 for one test and stop it after.
 
-Use them from another test package with `pytest_plugins = ["tests.fakes.fixtures"]` in that
-package's conftest.py, or import the fixtures by name.
+Import them by name into a test package's conftest.py, for example
+`from tests.fakes.fixtures import fake_openai  # noqa: F401`.
 """
 
 import pytest

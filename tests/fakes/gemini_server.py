@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from .server import FakeProviderServer, catalog_models, RecordedRequest, Response, Scripted, sse
+from .server import FakeProviderServer, RecordedRequest, Response, Scripted, catalog_models, sse
 
 STATUSES = {
     400: "INVALID_ARGUMENT",
@@ -29,6 +29,8 @@ class FakeGemini(FakeProviderServer):
     def __init__(self):
         super().__init__()
         self.models = catalog_models(self.provider)
+        # Thinking tokens, reported as thoughtsTokenCount apart from candidatesTokenCount.
+        self.thoughts_tokens = 0
         self._ids = itertools.count(1)
 
     def key_of(self, request: RecordedRequest) -> str:
@@ -54,11 +56,14 @@ class FakeGemini(FakeProviderServer):
         return self.error_response(Scripted("error", status=404, message=f"Unknown path {request.path}"), "")
 
     def _usage(self) -> dict:
-        return {
+        usage = {
             "promptTokenCount": self.input_tokens,
             "candidatesTokenCount": self.output_tokens,
-            "totalTokenCount": self.input_tokens + self.output_tokens,
+            "totalTokenCount": self.input_tokens + self.output_tokens + self.thoughts_tokens,
         }
+        if self.thoughts_tokens:
+            usage["thoughtsTokenCount"] = self.thoughts_tokens
+        return usage
 
     def _generate(self, model, method, request: RecordedRequest, scripted: Scripted | None) -> Response:
         payload = request.json or {}
