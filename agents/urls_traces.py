@@ -1,8 +1,20 @@
-from django.urls import path
-from django.utils.translation import gettext_lazy as _
+"""Trace viewer, reproduction and export for members (/traces/) and platform support staff (/traces/staff/)."""
 
-from orgs.permissions import Perm
-from orgs.placeholder import not_available_view
+from django.urls import path
+
+from .traces import grants, staff, views
 
 app_name = "traces"
-urlpatterns = [path("", not_available_view(Perm.VIEW_TRACES, _("Traces")), name="list")]
+urlpatterns = [
+    path("", views.trace_list, name="list"),
+    path("<uuid:trace_id>/", views.trace_detail, name="detail"),
+    path("<uuid:trace_id>/reproduce/", views.trace_reproduce, name="reproduce"),
+    path("<uuid:trace_id>/export/", views.trace_export, name="export"),
+    path("support-access/", grants.support_access, name="support_access"),
+    path("support-access/<uuid:grant_id>/revoke/", grants.support_access_revoke, name="support_access_revoke"),
+    path("staff/", staff.staff_index, name="staff_index"),
+    path("staff/<uuid:org_id>/", views.trace_list, name="staff_list"),
+    path("staff/<uuid:org_id>/<uuid:trace_id>/", views.trace_detail, name="staff_detail"),
+    path("staff/<uuid:org_id>/<uuid:trace_id>/reproduce/", views.trace_reproduce, name="staff_reproduce"),
+    path("staff/<uuid:org_id>/<uuid:trace_id>/export/", views.trace_export, name="staff_export"),
+]

@@ -1,0 +1,1 @@
+"""Trace viewer, reproduction, export and platform support access pages (URL namespace "traces")."""
