@@ -46,7 +46,7 @@ class ChatRequest:
 
 
 class FinishReason(StrEnum):
-    """Why the model stopped, normalised across providers."""
+    """Reason the model stopped generating, normalised across providers."""
 
     STOP = "stop"
     LENGTH = "length"  # max_output_tokens reached
@@ -122,7 +122,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 class ProviderError(Exception):
-    """A provider call failed; `code` tells the caller what to do about it.
+    """A failed provider call. Its `code` is the category a caller acts on.
 
     The message is redacted when the error is built, so str() and repr() are safe to log
     and store. Adapters raise it outside their `except` blocks, so it carries no

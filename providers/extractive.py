@@ -2,7 +2,7 @@
 
 It needs no network and no key. It ranks `ChatRequest.passages` by term overlap with the
 last user message (words for Latin script, characters and character bigrams for CJK),
-quotes the best sentences of the top passages with numbered citations, and says that it is
+quotes the best sentences of the top passages with numbered citations, and states that it is
 not a language model. It reports zero tokens because nothing is billed.
 """
 

@@ -14,7 +14,7 @@ FINISH_REASONS = {
     "content_filter": FinishReason.CONTENT_FILTER,
 }
 
-# Error codes (the `code` or `type` field of an OpenAI error body) that say more than the status.
+# Error codes (the `code` or `type` field of an OpenAI error body) that are more specific than the status.
 BODY_CODES = {
     "insufficient_quota": ErrorCode.PROVIDER_QUOTA_EXHAUSTED,
     "billing_hard_limit_reached": ErrorCode.PROVIDER_QUOTA_EXHAUSTED,

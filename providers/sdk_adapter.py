@@ -31,10 +31,10 @@ TRANSPORT_ERRORS = (httpx.TransportError, httpx2.TransportError, ConnectionError
 class SdkAdapter:
     """Base class of the adapters over an official SDK's async client.
 
-    Subclasses build the client and implement one attempt of each call
-    (`_chat_once`, `_stream_once`, `_list_models_once`) and `_translate`, which turns an
-    SDK or transport exception into a ProviderError (or returns None for anything else,
-    which is re-raised untouched because it is a bug, not a provider failure).
+    Subclasses build the client and implement one attempt of each call (`_chat_once`,
+    `_stream_once`, `_list_models_once`). Their `_translate` turns an SDK or transport
+    exception into a ProviderError. It returns None for any other exception, which is then
+    re-raised untouched because it is a bug, not a provider failure.
     """
 
     provider = ""
@@ -146,8 +146,9 @@ class SdkAdapter:
         retry_number = 0
         while True:
             delta_sent = False
+            attempt = self._stream_once(request)
             try:
-                async for event in self._stream_once(request):
+                async for event in attempt:
                     if isinstance(event, TextDelta):
                         delta_sent = True
                     yield event
@@ -156,6 +157,10 @@ class SdkAdapter:
                 error = self._to_provider_error(exc)
                 if error is None:
                     raise
+            finally:
+                # Close the SDK stream now, also when the consumer stops early, instead of
+                # leaving the HTTP response open until garbage collection.
+                await attempt.aclose()
             if delta_sent:
                 logger.warning(
                     "%s stream failed after text was sent, with %s (status %s): %s",
@@ -199,7 +204,7 @@ class SdkAdapter:
 
 
 def status_code_error(status: int) -> ErrorCode:
-    """Map an HTTP status to an error code when the body says nothing more specific."""
+    """Map an HTTP status to an error code, for bodies that carry nothing more specific."""
     if status == 401:
         return ErrorCode.AUTHENTICATION_FAILED
     if status == 403:

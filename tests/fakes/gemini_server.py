@@ -18,7 +18,7 @@ STATUSES = {
     504: "DEADLINE_EXCEEDED",
 }
 
-# google-genai 3.x defaults to /v1; our adapter asks for /v1beta. The fake serves both.
+# google-genai 3.x defaults to /v1 but our adapter requests /v1beta, so the fake serves both.
 MODEL_PATH = re.compile(r"^/(v1|v1beta)/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$")
 LIST_PATHS = ("/v1/models", "/v1beta/models")
 
@@ -145,7 +145,7 @@ class FakeGemini(FakeProviderServer):
         return self.json_response(status, {"error": error}, headers)
 
     def invalid_key_response(self, key: str) -> Response:
-        """Answer a bad key the way Gemini does: HTTP 400 INVALID_ARGUMENT with reason API_KEY_INVALID."""
+        """Respond to a bad key the way Gemini does: HTTP 400 INVALID_ARGUMENT with reason API_KEY_INVALID."""
         error = {
             "code": 400,
             "message": f"API key not valid. Please pass a valid API key. (key={self.shown_key(key)})",

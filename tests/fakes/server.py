@@ -32,7 +32,7 @@ class Scripted:
     """One scripted response, used for the next request instead of the normal one.
 
     kind is "error" (HTTP `status` in the provider's error format), "invalid_key" (the
-    provider's own answer to a bad key), "slow" (wait `delay` seconds, then answer
+    provider's own answer to a bad key), "slow" (wait `delay` seconds, then respond
     normally) or "stream_error" (a 200 stream that sends `after_deltas` text deltas, then
     the provider's in-stream error event).
     """
@@ -127,7 +127,7 @@ class FakeProviderServer:
     # --- per-test configuration ---
 
     def fail(self, status, *, times=1, retry_after=None, code=None, message=None):
-        """Answer the next `times` requests with HTTP `status` in the provider's error format.
+        """Respond to the next `times` requests with HTTP `status` in the provider's error format.
 
         `retry_after` (seconds, as a string or number) sets the Retry-After header (and
         Gemini's RetryInfo). `code` picks a provider-specific variant, e.g.
@@ -141,7 +141,7 @@ class FakeProviderServer:
         self._push(times, Scripted("invalid_key"))
 
     def slow(self, seconds, *, times=1):
-        """Delay the next `times` answers by `seconds` before any byte is sent."""
+        """Delay the next `times` responses by `seconds` before any byte is sent."""
         self._push(times, Scripted("slow", delay=seconds))
 
     def break_stream(self, *, after_deltas=1, times=1, code=None, message=None):

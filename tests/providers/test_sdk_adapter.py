@@ -253,3 +253,20 @@ def test_unreachable_server_is_unavailable(fake):
         asyncio.run(adapter.chat(make_request(fake)))
 
     assert caught.value.code == ErrorCode.PROVIDER_UNAVAILABLE
+
+
+def test_stream_closed_early_then_reused(fake):
+    adapter = make_adapter(fake)
+
+    async def first_delta_then_chat():
+        stream = adapter.stream(make_request(fake))
+        async for event in stream:
+            first = event
+            break
+        await stream.aclose()
+        return first, await adapter.chat(make_request(fake))
+
+    first, result = asyncio.run(first_delta_then_chat())
+
+    assert isinstance(first, TextDelta)
+    assert result.text == fake.answer_text
