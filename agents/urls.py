@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import agents, playground, tokens
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<uuid:agent_id>/tokens/<uuid:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
     path("<uuid:agent_id>/playground/", playground.playground, name="playground"),
     path("<uuid:agent_id>/playground/send/", playground.playground_send, name="playground_send"),
+    path("", include("agents.urls_bluegreen")),
 ]

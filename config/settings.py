@@ -354,3 +354,7 @@ CELERY_BEAT_SCHEDULE["keys-purge-retired-versions"] = {
     "task": "keys.tasks.purge_retired_versions",
     "schedule": 600.0,
 }
+
+# --- bluegreen ---
+# Celery discovers only `<app>.tasks` modules, so the regression-run task module is listed here.
+CELERY_IMPORTS = ["agents.tasks_bluegreen"]

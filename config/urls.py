@@ -17,6 +17,7 @@ urlpatterns = [
     path("settings/", include("orgs.urls")),
     path("agents/", include("agents.urls")),
     path("traces/", include("agents.urls_traces")),
+    path("widget/", include("agents.widget.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("usage/", include("usage.urls")),
     # Anonymous visitors switch language on the sign-in page too.

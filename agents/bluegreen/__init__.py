@@ -1,0 +1,1 @@
+"""Blue/green upgrades of agents: clone, golden questions, regression runs, swap, canary."""
