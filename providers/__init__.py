@@ -9,6 +9,9 @@ None means the provider's public endpoint.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import threading
+from collections import OrderedDict
 
 from .base import (
     AuthenticationFailed,
@@ -60,6 +63,7 @@ __all__ = [
     "TimedOut",
     "get_adapter",
     "redact",
+    "shared_adapter",
     "validate_key",
 ]
 
@@ -97,6 +101,46 @@ def get_adapter(
 
         return ExtractiveAdapter()
     raise ValueError(f"Unknown provider {provider!r}: expected one of {', '.join(PROVIDERS)}")
+
+
+SHARED_ADAPTERS_MAX = 256
+_shared_adapters: OrderedDict[tuple, ChatAdapter] = OrderedDict()
+_shared_adapters_lock = threading.Lock()
+
+
+def shared_adapter(
+    provider: str,
+    *,
+    api_key: str,
+    base_url: str | None = None,
+    timeout: float = 60.0,
+    max_retries: int = 2,
+) -> ChatAdapter:
+    """Return a process-wide adapter for these settings, reusing its SDK client and connections.
+
+    Prefer this over `get_adapter` for calls per request (chat turns): building an SDK client
+    and opening a TLS connection per call adds latency. `aclose()` on a shared adapter does
+    nothing, because concurrent calls may be using it. The cache keeps the 256 most recently
+    used adapters, keyed by a SHA-256 of the key, so a rotated key gets a new adapter.
+    """
+    key_digest = hashlib.sha256(api_key.encode()).hexdigest()
+    cache_key = (provider, key_digest, base_url, float(timeout), max_retries)
+    with _shared_adapters_lock:
+        adapter = _shared_adapters.get(cache_key)
+        if adapter is not None:
+            _shared_adapters.move_to_end(cache_key)
+            return adapter
+    adapter = get_adapter(provider, api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+    adapter.shared = True
+    with _shared_adapters_lock:
+        # Another thread may have built one meanwhile; keep the first so callers share it.
+        adapter = _shared_adapters.setdefault(cache_key, adapter)
+        _shared_adapters.move_to_end(cache_key)
+        while len(_shared_adapters) > SHARED_ADAPTERS_MAX:
+            # Evicted adapters are not closed: a call may still be running on them, and their
+            # clients close when garbage-collected.
+            _shared_adapters.popitem(last=False)
+    return adapter
 
 
 def validate_key(provider: str, api_key: str, base_url: str | None = None, timeout: float = 10) -> None:

@@ -7,6 +7,7 @@ import anthropic
 from .base import ChatRequest, ChatResult, ErrorCode, FinishReason, ProviderError, StreamEnd, TextDelta
 from .retry import parse_retry_after
 from .sdk_adapter import TIMEOUT_ERRORS, TRANSPORT_ERRORS, SdkAdapter, status_code_error
+from .tls import shared_ssl_context
 
 FINISH_REASONS = {
     "end_turn": FinishReason.STOP,
@@ -49,10 +50,11 @@ class AnthropicAdapter(SdkAdapter):
             base_url=self.base_url,
             timeout=self.timeout,
             max_retries=0,
+            http_client=anthropic.DefaultAsyncHttpxClient(verify=shared_ssl_context()),
         )
 
-    async def _close_client(self):
-        await self._client.close()
+    async def _close_client(self, client):
+        await client.close()
 
     def _request_kwargs(self, request: ChatRequest) -> dict:
         kwargs = {

@@ -153,6 +153,7 @@ class ExtractiveAdapter:
     """The ChatAdapter of the offline extractive model."""
 
     provider = PROVIDER
+    shared = False
 
     def __repr__(self):
         return "ExtractiveAdapter()"

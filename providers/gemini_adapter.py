@@ -9,6 +9,7 @@ from google.genai import types
 from .base import ChatRequest, ChatResult, ErrorCode, FinishReason, ProviderError, StreamEnd, TextDelta
 from .retry import parse_duration, parse_retry_after
 from .sdk_adapter import TIMEOUT_ERRORS, TRANSPORT_ERRORS, SdkAdapter, status_code_error
+from .tls import shared_ssl_context
 
 FINISH_REASONS = {
     "STOP": FinishReason.STOP,
@@ -85,12 +86,16 @@ class GeminiAdapter(SdkAdapter):
             # google-genai 3.x would default to v1.
             api_version="v1beta",
             timeout=int(self.timeout * 1000),  # milliseconds
+            # genai builds a sync and an async HTTP client and a websocket TLS context per
+            # Client ("ssl" is the websocket one); all three share one context.
+            client_args={"verify": shared_ssl_context()},
+            async_client_args={"verify": shared_ssl_context(), "ssl": shared_ssl_context()},
         )
         return genai.Client(api_key=self._api_key, vertexai=False, http_options=http_options)
 
-    async def _close_client(self):
-        await self._client.aio.aclose()
-        self._client.close()
+    async def _close_client(self, client):
+        await client.aio.aclose()
+        client.close()
 
     def _config(self, request: ChatRequest) -> types.GenerateContentConfig:
         return types.GenerateContentConfig(

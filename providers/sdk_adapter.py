@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import weakref
 from collections.abc import AsyncIterator
 
@@ -53,21 +54,26 @@ class SdkAdapter:
         self.base_url = base_url
         self.timeout = timeout
         self.retry_policy = retry_policy or RetryPolicy()
-        self._sdk_client = None
-        self._client_loop = None
+        # Set by providers.shared_adapter: then aclose() is a no-op, because other calls
+        # on the same event loop may be using the client.
+        self.shared = False
+        self._clients = weakref.WeakKeyDictionary()  # event loop -> SDK client
+        self._clients_lock = threading.Lock()
 
     @property
     def _client(self):
         """Return the SDK client for the running event loop, building one on first use in that loop.
 
         An async HTTP client's pooled connections belong to the loop that opened them, so an
-        adapter reused from another loop (asyncio.run per call, async_to_sync) gets a new client.
+        adapter reused from another loop (asyncio.run per call, async_to_sync) gets its own client.
         """
         loop = asyncio.get_running_loop()
-        if self._sdk_client is None or self._client_loop is None or self._client_loop() is not loop:
-            self._sdk_client = self._make_client()
-            self._client_loop = weakref.ref(loop)
-        return self._sdk_client
+        with self._clients_lock:
+            client = self._clients.get(loop)
+            if client is None:
+                client = self._make_client()
+                self._clients[loop] = client
+        return client
 
     def __repr__(self):
         return f"{type(self).__name__}(base_url={self.base_url!r}, timeout={self.timeout!r})"
@@ -78,7 +84,7 @@ class SdkAdapter:
         """Build the SDK's async client; called inside the event loop that will use it."""
         raise NotImplementedError
 
-    async def _close_client(self):
+    async def _close_client(self, client):
         raise NotImplementedError
 
     async def _chat_once(self, request: ChatRequest) -> ChatResult:
@@ -190,11 +196,14 @@ class SdkAdapter:
         return asyncio.run(run())
 
     async def aclose(self):
-        """Close the SDK client's connections, if a client was built in this event loop."""
-        if self._sdk_client is None or self._client_loop is None or self._client_loop() is not asyncio.get_running_loop():
+        """Close the SDK client of the running event loop, unless this adapter is shared."""
+        if self.shared:
             return
-        await self._close_client()
-        self._sdk_client = None
+        loop = asyncio.get_running_loop()
+        with self._clients_lock:
+            client = self._clients.pop(loop, None)
+        if client is not None:
+            await self._close_client(client)
 
     async def __aenter__(self):
         return self

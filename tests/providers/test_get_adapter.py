@@ -1,8 +1,19 @@
-"""providers.get_adapter and providers.validate_key."""
+"""providers.get_adapter, shared_adapter and validate_key."""
+
+import asyncio
 
 import pytest
 
-from providers import AuthenticationFailed, ErrorCode, ProviderError, get_adapter, validate_key
+from providers import (
+    AuthenticationFailed,
+    ChatMessage,
+    ChatRequest,
+    ErrorCode,
+    ProviderError,
+    get_adapter,
+    shared_adapter,
+    validate_key,
+)
 from providers.extractive import ExtractiveAdapter
 
 
@@ -45,3 +56,51 @@ def test_empty_key_rejected():
 
 def test_extractive_needs_no_key():
     assert isinstance(get_adapter("extractive", api_key=""), ExtractiveAdapter)
+
+
+def test_shared_adapter_reused_per_settings(fake_openai):
+    first = shared_adapter("openai", api_key="key-one", base_url=fake_openai.base_url)
+    again = shared_adapter("openai", api_key="key-one", base_url=fake_openai.base_url)
+    other_key = shared_adapter("openai", api_key="key-two", base_url=fake_openai.base_url)
+    other_timeout = shared_adapter("openai", api_key="key-one", base_url=fake_openai.base_url, timeout=5)
+
+    assert first is again
+    assert first is not other_key
+    assert first is not other_timeout
+    assert "key-one" not in repr(first)
+
+
+def test_shared_adapter_survives_aclose(fake_openai):
+    adapter = shared_adapter("openai", api_key="key-shared", base_url=fake_openai.base_url)
+    request = ChatRequest(model="gpt-5.4-mini", messages=[ChatMessage("user", "Hi")])
+
+    async def chat_close_chat():
+        first = await adapter.chat(request)
+        client = adapter._client
+        await adapter.aclose()
+        second = await adapter.chat(request)
+        return first, second, client is adapter._client
+
+    first, second, same_client = asyncio.run(chat_close_chat())
+
+    assert first.text == second.text == fake_openai.answer_text
+    assert same_client
+
+
+def test_client_reused_within_loop_and_rebuilt_across_loops(fake_openai):
+    adapter = get_adapter("openai", api_key="k", base_url=fake_openai.base_url)
+    request = ChatRequest(model="gpt-5.4-mini", messages=[ChatMessage("user", "Hi")])
+
+    async def two_calls():
+        await adapter.chat(request)
+        client = adapter._client
+        await adapter.chat(request)
+        return client, adapter._client
+
+    first_loop = asyncio.run(two_calls())
+    second_loop = asyncio.run(two_calls())
+
+    assert first_loop[0] is first_loop[1]
+    assert second_loop[0] is second_loop[1]
+    assert first_loop[0] is not second_loop[0]
+    assert len(fake_openai.requests) == 4
