@@ -126,7 +126,7 @@ def _refuse(reason: Reason, message: str, explanation: str = "") -> Resolution:
     return Resolution(ok=False, reason=reason, message=message, explanation=explanation or message)
 
 
-def _base_url(provider, api_key=None):
+def base_url_for(provider: str, api_key=None) -> str | None:
     """Return the org key's base URL, else the operator's endpoint setting, else None."""
     if api_key is not None and api_key.base_url:
         return api_key.base_url
@@ -229,7 +229,7 @@ def _org_credential(api_key, decrypt):
     credential = Credential(
         provider=api_key.provider,
         api_key=secret,
-        base_url=_base_url(api_key.provider, api_key),
+        base_url=base_url_for(api_key.provider, api_key),
         key_id=str(api_key.public_id),
         fingerprint=api_key.fingerprint,
     )
@@ -262,7 +262,7 @@ def _hosted(organization, provider, decrypt, explanation):
     credential = Credential(
         provider=provider,
         api_key=secret if decrypt else "",
-        base_url=_base_url(provider),
+        base_url=base_url_for(provider),
         key_id=None,
         fingerprint="",
     )

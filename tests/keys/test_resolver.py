@@ -21,7 +21,6 @@ HOSTED = {
 def hosted(settings):
     for name, value in HOSTED.items():
         setattr(settings, name, value)
-    settings.OPENAI_BASE_URL = ""
     return settings
 
 

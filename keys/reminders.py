@@ -1,0 +1,93 @@
+"""Expiry reminders (30, 7 and 1 days before) and the one-time "key.expired" record."""
+
+import datetime
+import logging
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from orgs import audit
+from orgs.permissions import KEY_ALERT_PERMISSION
+
+from .models import EXPIRED_THRESHOLD, REMINDER_DAYS, ApiKey, KeyReminder, KeyStatus
+from .services import audit_details
+
+logger = logging.getLogger(__name__)
+
+
+def current_threshold(api_key, now):
+    """Return the reminder threshold the key has reached (30, 7, 1, or 0 once expired), or None."""
+    if api_key.expires_at is None:
+        return None
+    if api_key.expires_at <= now:
+        return EXPIRED_THRESHOLD
+    remaining = api_key.expires_at - now
+    reached = [days for days in REMINDER_DAYS if remaining <= datetime.timedelta(days=days)]
+    return min(reached) if reached else None
+
+
+def _send_reminder_email(api_key, days, recipients):
+    context = {
+        "api_key": api_key,
+        "days": days,
+        "expires_on": timezone.localtime(api_key.expires_at).date(),
+        "organization": api_key.organization,
+        "path": reverse("keys:detail", args=[api_key.public_id]),
+    }
+    for user in recipients:
+        # NOTE: users have no stored language preference yet, so emails use LANGUAGE_CODE.
+        with translation.override(None):
+            subject = render_to_string("keys/email/reminder_subject.txt", context).strip()
+            body = render_to_string("keys/email/reminder_body.txt", context)
+        send_mail(subject, body, None, [user.email])
+
+
+def process_key(api_key, now):
+    """Send the key's due reminder or record its expiry, at most once per threshold and expiry date.
+
+    Returns the threshold handled, or None when nothing was due or it was already handled.
+    """
+    threshold = current_threshold(api_key, now)
+    if threshold is None:
+        return None
+    try:
+        with transaction.atomic():
+            KeyReminder.objects.create(api_key=api_key, threshold_days=threshold, expires_at=api_key.expires_at)
+            if threshold == EXPIRED_THRESHOLD:
+                audit.record(api_key.organization, "key.expired", target=api_key, details=audit_details(api_key))
+            else:
+                recipients = [user for user in api_key.organization.members_with(KEY_ALERT_PERMISSION) if user.email]
+                _send_reminder_email(api_key, threshold, recipients)
+                audit.record(
+                    api_key.organization,
+                    "key.reminder_sent",
+                    target=api_key,
+                    details=audit_details(api_key, days_before=threshold, recipients=len(recipients)),
+                )
+    except IntegrityError:
+        return None  # already sent for this threshold and expiry date
+    return threshold
+
+
+def send_expiry_reminders(now=None) -> dict[int, int]:
+    """Handle every active key that expires within the largest threshold; return {threshold: count}."""
+    now = now or timezone.now()
+    horizon = now + datetime.timedelta(days=max(REMINDER_DAYS))
+    keys = ApiKey.objects.filter(
+        status=KeyStatus.ACTIVE, expires_at__isnull=False, expires_at__lte=horizon
+    ).select_related("organization")
+    sent: dict[int, int] = {}
+    for api_key in keys.iterator():
+        try:
+            threshold = process_key(api_key, now)
+        except Exception:
+            # One failing mail server answer must not stop the reminders of other keys;
+            # the rolled-back reminder row lets the next run try again.
+            logger.exception("Expiry reminder failed for API key %s", api_key.public_id)
+            continue
+        if threshold is not None:
+            sent[threshold] = sent.get(threshold, 0) + 1
+    return sent
