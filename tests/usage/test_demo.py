@@ -1,0 +1,32 @@
+"""usage.demo: generated history is realistic, contains a spike and reseeding changes nothing."""
+
+import io
+
+import pytest
+from django.db.models import Sum
+
+from orgs.management.commands.seed_demo import seed_organization
+from usage import demo
+from usage.models import HourlyRollup, SpikeAlert, UsageEvent
+from usage.recording import record_usage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_twice_same_history():
+    organization, users = seed_organization("pw-for-tests-1")
+    record_usage(organization, purpose="chat", provider="openai", model="m", billing_source="hosted", input_tokens=1)
+    demo.seed(organization, users, io.StringIO())
+    first = UsageEvent.objects.filter(demo=True).count()
+    demo.seed(organization, users, io.StringIO())
+    assert UsageEvent.objects.filter(demo=True).count() == first
+    assert first > 2000
+    assert UsageEvent.objects.filter(demo=False).count() == 1
+    rolled = HourlyRollup.objects.aggregate(total=Sum("events"))["total"]
+    assert rolled == UsageEvent.objects.count()
+    departments = set(UsageEvent.objects.values_list("department", flat=True))
+    assert {"Support", "Sales", "Legal"} <= departments
+    sources = set(UsageEvent.objects.values_list("billing_source", flat=True))
+    assert sources == {"hosted", "byok", "org_google"}
+    assert SpikeAlert.objects.filter(organization=organization).count() == 1
+
