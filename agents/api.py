@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.security.http import HttpAuthBase
 
+from .bluegreen.routing import serving_agent
 from .chat import ChatError, prepare_turn
 from .models import Agent, ChannelToken, Conversation
 from .models.agents import ChannelKind, split_token
@@ -147,7 +148,8 @@ def _load_call(credentials, agent_id, conversation_id):
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         # Written at most once a minute per token, to keep the hot path to reads.
         ChannelToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token, serving, channel, conversation
+    # A canary may send a new conversation to a candidate; a conversation keeps its agent.
+    return token, serving_agent(channel, conversation), channel, conversation
 
 
 def _parse_body(body: bytes):

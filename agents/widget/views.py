@@ -18,6 +18,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -46,7 +47,7 @@ def add_cors_headers(response, origin):
     response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response["Access-Control-Allow-Headers"] = "Content-Type"
     response["Access-Control-Max-Age"] = "600"
-    response["Vary"] = "Origin"
+    patch_vary_headers(response, ["Origin"])
     return response
 
 
