@@ -42,6 +42,7 @@ class UploadForm(forms.Form):
     files = forms.Field(
         label=gettext_lazy("Files"),
         widget=MultipleFileInput(),
+        required=False,  # clean_files reports a missing file in its own words
         help_text=gettext_lazy(
             "PDF, DOCX, HTML, Markdown, text, CSV, images, audio or video. The type is read from "
             "the content, not the file name."

@@ -57,8 +57,11 @@ def _claim(document_id):
 
 
 def _load_content(document):
-    """Return the document's bytes, fetching (and storing) web pages first."""
-    if document.source in (Document.Source.URL, Document.Source.CRAWL) and document.url:
+    """Return the document's bytes, fetching (and storing) single web pages first.
+
+    Crawled pages arrive with their file already stored by the crawler.
+    """
+    if document.source == Document.Source.URL and document.url:
         response = fetch(document.url)
         data = response.content
         if document.file:
