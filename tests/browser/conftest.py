@@ -1,0 +1,56 @@
+"""Playwright fixtures for browser tests against Debian's Chromium.
+
+Playwright's sync API runs an event loop in the test thread, so Django's async-safety check
+would reject the test's own database calls. The tests never touch the database from inside
+that loop, so the check is switched off here.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD, skip_or_fail
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Return a headless Chromium shared by the whole session."""
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """Return a fresh page in its own browser context (own cookies), closed after the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(15_000)
+    new_page = context.new_page()
+    yield new_page
+    context.close()
+
+
+@pytest.fixture
+def login():
+    """Return a function that signs `email` in through the login form (password PASSWORD)."""
+
+    def sign_in(page, live_server, email, password=PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", email)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return sign_in
