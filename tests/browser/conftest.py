@@ -1,8 +1,8 @@
 """Playwright fixtures for browser tests against Debian's Chromium.
 
-Playwright's sync API runs an event loop in the test thread, so Django's async-safety check
-would reject the test's own database calls. The tests never touch the database from inside
-that loop, so the check is switched off here.
+Playwright's sync API keeps an event loop running in the test thread, so Django's
+async-safety check would reject every database call that fixtures make in that thread, even
+though they are ordinary blocking calls. The check is therefore switched off for these tests.
 """
 
 import os
