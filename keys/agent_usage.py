@@ -23,17 +23,18 @@ def agents_using(api_key: ApiKey) -> list:
     Agent = _agent_model()
     if Agent is None:
         return []
-    field_names = {field.name for field in Agent._meta.get_fields()}
+    # Agent.pinned_key is a foreign key to ApiKey.public_id, so its column holds the UUID.
+    attnames = {getattr(field, "attname", field.name) for field in Agent._meta.get_fields()}
     agents = Agent.objects.filter(organization_id=api_key.organization_id)
     pinned = []
-    if "pinned_key_id" in field_names:
+    if "pinned_key_id" in attnames:
         pinned = list(agents.filter(pinned_key_id=api_key.public_id))
     unpinned = []
-    if {"strategy", "provider"} <= field_names:
+    if {"strategy", "provider"} <= attnames:
         default_key, _ = _pick_org_key(api_key.organization, api_key.provider, None, None)
         if default_key is not None and default_key.pk == api_key.pk:
             candidates = agents.filter(strategy="byok", provider=api_key.provider)
-            if "pinned_key_id" in field_names:
+            if "pinned_key_id" in attnames:
                 candidates = candidates.filter(pinned_key_id__isnull=True)
             unpinned = list(candidates)
     return sorted({agent.pk: agent for agent in pinned + unpinned}.values(), key=lambda agent: agent.name)

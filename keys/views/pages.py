@@ -61,7 +61,8 @@ def render_key_list(request, extra_context=None):
             keys = keys.filter(_state_filter(filter_form.cleaned_data["status"], timezone.now()))
     table = ApiKeyTable(keys)
     RequestConfig(request, paginate={"per_page": 25}).configure(table)
-    table.agent_counts = usage_counts(request.organization, table.page.object_list if table.page else keys)
+    page_keys = [row.record for row in table.page.object_list] if table.page else list(keys)
+    table.agent_counts = usage_counts(request.organization, page_keys)
     context = {
         "table": table,
         "filter_form": filter_form,

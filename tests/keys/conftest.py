@@ -13,6 +13,9 @@ def local_provider_endpoints(settings):
     for name in ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL"):
         setattr(settings, name, "http://127.0.0.1:9")
     settings.KEY_VERSION_GRACE_SECONDS = 0
+    # The shared fixtures create six users per test; the default password hasher makes
+    # that the slowest part of these tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
