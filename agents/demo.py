@@ -2,6 +2,7 @@
 
 from knowledge.models import KnowledgeBase
 
+from . import demo_bluegreen
 from .models import Agent, Channel, ChannelToken
 from .models.agents import AgentStrategy, ChannelKind, Provider
 
@@ -46,6 +47,8 @@ def seed(organization, users, stdout):
         agent=agent,
         defaults={"name": f"{DEMO_AGENT_NAME} API"},
     )
+
+    demo_bluegreen.seed(organization, users, stdout)
 
     existing = ChannelToken.objects.filter(channel=api_channel, revoked_at__isnull=True).first()
     if existing is not None:
