@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import math
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -27,6 +28,10 @@ def current_threshold(api_key, now):
     remaining = api_key.expires_at - now
     reached = [days for days in REMINDER_DAYS if remaining <= datetime.timedelta(days=days)]
     return min(reached) if reached else None
+
+
+def _whole_days_left(api_key, now) -> int:
+    return math.ceil((api_key.expires_at - now) / datetime.timedelta(days=1))
 
 
 def _send_reminder_email(api_key, days, recipients):
@@ -60,7 +65,7 @@ def process_key(api_key, now):
                 audit.record(api_key.organization, "key.expired", target=api_key, details=audit_details(api_key))
             else:
                 recipients = [user for user in api_key.organization.members_with(KEY_ALERT_PERMISSION) if user.email]
-                _send_reminder_email(api_key, threshold, recipients)
+                _send_reminder_email(api_key, _whole_days_left(api_key, now), recipients)
                 audit.record(
                     api_key.organization,
                     "key.reminder_sent",
