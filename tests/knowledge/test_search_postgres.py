@@ -1,0 +1,36 @@
+"""PostgreSQL specifics of knowledge search: the generated tsvector column and its GIN index.
+
+The behaviour tests in test_search.py run on whichever database the suite uses; CI runs the
+suite on SQLite and on PostgreSQL, so both backends are covered.
+"""
+
+import pytest
+from django.db import connection
+
+from knowledge.search import search
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("this run uses SQLite; set DATABASE_URL to a PostgreSQL database")
+
+
+def test_gin_index_exists(postgres):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'knowledge_chunk' AND indexname = 'knowledge_chunk_search_gin'"
+        )
+        row = cursor.fetchone()
+
+    assert row is not None
+    assert "gin (search_vector)" in row[0]
+
+
+def test_search_vector_combines_stemmed_and_exact_tokens(postgres, ingest, org, knowledge_base):
+    ingest("zh.md", "Parcels shipped daily. 包裹每个工作日发出。".encode())
+
+    assert search(org, [knowledge_base.pk], "shipping parcel")
+    assert search(org, [knowledge_base.pk], "工作日")
