@@ -102,8 +102,10 @@ RETRYABLE_CODES = frozenset(
 REDACTED = "[REDACTED]"
 
 # Credentials that SDK exceptions and URLs can carry besides the key we know about:
-# Gemini's `key` query parameter and the auth headers of the three providers.
-_KEY_QUERY = re.compile(r"([?&]key=)[^&#\s'\"]+", re.IGNORECASE)
+# Gemini's `key` query parameter (and its usual variants), the auth headers of the three
+# providers, and a user:password part of a gateway URL.
+_KEY_QUERY = re.compile(r"([?&](?:key|api_key|apikey|token|access_token)=)[^&#\s'\"]+", re.IGNORECASE)
+_URL_USERINFO = re.compile(r"(://)[^/@\s'\"]+@")
 _AUTH_HEADER = re.compile(
     r"((?:x-goog-api-key|x-api-key|authorization)['\"]?\s*[:=]\s*['\"]?(?:bearer\s+)?)[^\s'\",}]+",
     re.IGNORECASE,
@@ -112,11 +114,12 @@ _BEARER = re.compile(r"(bearer\s+)[^\s'\",}]+", re.IGNORECASE)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Replace every given secret, `key=` query value and auth header value in `text`."""
+    """Replace every given secret, credential query value, URL password and auth header value in `text`."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED)
     text = _KEY_QUERY.sub(rf"\g<1>{REDACTED}", text)
+    text = _URL_USERINFO.sub(rf"\g<1>{REDACTED}@", text)
     text = _AUTH_HEADER.sub(rf"\g<1>{REDACTED}", text)
     return _BEARER.sub(rf"\g<1>{REDACTED}", text)
 

@@ -49,7 +49,7 @@ class SdkAdapter:
         retry_policy: RetryPolicy | None = None,
     ):
         if not api_key:
-            raise ValueError(f"{self.provider} adapter needs a non-empty api_key")
+            raise ValueError(f"Missing api_key for provider {self.provider!r}: pass the key of the resolved credential")
         self._api_key = api_key
         self.base_url = base_url
         self.timeout = timeout

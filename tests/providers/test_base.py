@@ -18,6 +18,8 @@ KEY = "sk-live-abcdef0123456789"
         ("headers {'x-goog-api-key': 'AIzaSyXYZ'}", "headers {'x-goog-api-key': '[REDACTED]'}"),
         ("x-api-key: sk-ant-123", "x-api-key: [REDACTED]"),
         ("Authorization: Bearer sk-proj-123", "Authorization: Bearer [REDACTED]"),
+        ("https://user:s3cret@gateway.internal/v1", "https://[REDACTED]@gateway.internal/v1"),
+        ("GET /models?api_key=abc123 failed", "GET /models?api_key=[REDACTED] failed"),
         ("nothing secret here", "nothing secret here"),
     ],
 )

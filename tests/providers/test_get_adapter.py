@@ -50,7 +50,7 @@ def test_unknown_provider_rejected():
 
 
 def test_empty_key_rejected():
-    with pytest.raises(ValueError, match="non-empty api_key"):
+    with pytest.raises(ValueError, match="Missing api_key for provider 'openai'"):
         get_adapter("openai", api_key="", base_url="http://127.0.0.1:9/v1")
 
 
