@@ -11,7 +11,7 @@ from orgs.permissions import Perm
 from . import reports
 from .models import SpikeAlert
 
-SPIKE_BANNER_HOURS = 24
+SPIKE_BANNER_HOURS = 72
 
 
 def panel(request):
@@ -19,20 +19,31 @@ def panel(request):
     if Perm.VIEW_USAGE not in request.perms:
         return None
     filters = reports.parse_filters({})
-    rows = reports.daily_rows(request.organization, filters.start_at, filters.end_at)
+    rows = reports.daily_rows(request.organization, filters.start, filters.end + timedelta(days=1))
     return {
         "template": "usage/_panel.html",
-        "context": {"totals": reports.totals(rows), "bars": reports.quota_usage(request.organization)},
+        "context": {"totals": reports.totals(rows), "bars": reports.quota_usage_for(request)},
     }
 
 
 def banners(request):
-    """Return quota warnings (80 % and 100 %) and a recent spike alert to members who may see usage."""
+    """Return quota warnings (80 % and 100 %) and a recent spike alert to members who may see usage.
+
+    The result is kept on the request because every RequestContext (django-tables2 renders
+    each table with one) runs the context processors, and so this function, again.
+    """
     if Perm.VIEW_USAGE not in request.perms:
         return []
+    cached = getattr(request, "_usage_banners", None)
+    if cached is None:
+        cached = request._usage_banners = _banners(request)
+    return cached
+
+
+def _banners(request):
     url = reverse("usage:dashboard")
     result = []
-    for bar in reports.quota_usage(request.organization):
+    for bar in reports.quota_usage_for(request):
         if not bar["limit"] or bar["percent"] < 80:
             continue
         values = {"quota": bar["label"], "percent": bar["percent"], "resets": bar["resets"].isoformat()}

@@ -129,10 +129,8 @@ class Refusal(models.Model):
         verbose_name_plural = _("refusals")
 
 
-# The columns that identify one hourly rollup row; `usage.rollups` upserts on exactly these.
-ROLLUP_KEY_FIELDS = (
-    "organization_id",
-    "hour",
+# The dimensions of a rollup row; with the organization and the hour (or day) they form its key.
+ROLLUP_DIMENSIONS = (
     "billing_source",
     "agent_id",
     "model",
@@ -142,15 +140,13 @@ ROLLUP_KEY_FIELDS = (
     "provider",
     "key_id",
 )
+ROLLUP_KEY_FIELDS = ("organization_id", "hour", *ROLLUP_DIMENSIONS)
+DAILY_ROLLUP_KEY_FIELDS = ("organization_id", "day", *ROLLUP_DIMENSIONS)
 
 
-class HourlyRollup(models.Model):
-    """Sums of usage events per organization, hour and dimension; dashboards read only these."""
+class Rollup(models.Model):
+    """Sums of usage events per organization, time bucket and dimensions; dashboards read these."""
 
-    organization = models.ForeignKey(
-        "orgs.Organization", on_delete=models.CASCADE, related_name="usage_rollups"
-    )
-    hour = models.DateTimeField(_("hour"))
     billing_source = models.CharField(_("billing source"), max_length=16, choices=BillingSource.choices)
     agent_id = models.CharField(_("agent ID"), max_length=64, blank=True)
     agent_name = models.CharField(_("agent"), max_length=200, blank=True)
@@ -170,12 +166,44 @@ class HourlyRollup(models.Model):
     cost = models.DecimalField(_("estimated cost (USD)"), **COST_FIELD_OPTIONS)
 
     class Meta:
+        abstract = True
+
+
+class HourlyRollup(Rollup):
+    """Usage sums per hour: the hourly chart and spike detection read these."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="usage_rollups"
+    )
+    hour = models.DateTimeField(_("hour"))
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(fields=list(ROLLUP_KEY_FIELDS), name="usage_rollup_unique_key")
         ]
         indexes = [models.Index(fields=["organization", "hour"], name="usage_rollup_org_hour")]
         verbose_name = _("hourly rollup")
         verbose_name_plural = _("hourly rollups")
+
+
+class DailyRollup(Rollup):
+    """Usage sums per day in settings.TIME_ZONE: totals, breakdowns and chargeback read these.
+
+    A day of a month holds 1/24 of the rows of its hours, which keeps 90-day pages fast.
+    """
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="usage_daily_rollups"
+    )
+    day = models.DateField(_("day"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=list(DAILY_ROLLUP_KEY_FIELDS), name="usage_daily_rollup_unique_key")
+        ]
+        indexes = [models.Index(fields=["organization", "day"], name="usage_daily_rollup_org_day")]
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
 
 
 class QuotaPeriod(models.Model):

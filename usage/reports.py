@@ -12,14 +12,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
-from django.db.models import Max, Sum
-from django.db.models.functions import TruncDay, TruncHour
+from django.db.models import F, Sum
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .catalog import MILLION
-from .models import BillingSource, HourlyRollup
+from .models import BillingSource, DailyRollup, HourlyRollup
 from .quotas import QuotaKind, billing_period
 from .spikes import baseline_span, check_series
 
@@ -163,22 +163,14 @@ SUM_COLUMNS = ("events", "failed_events", "input_tokens", "output_tokens", "quot
 GROUP_COLUMNS = ("billing_source", "agent_id", "model", "provider", "key_id", "channel_kind", "department", "purpose")
 
 
-def daily_rows(organization, start_at, end_at) -> list[dict]:
-    """Return rollup sums per day and dimension combination in [start_at, end_at)."""
-    queryset = (
-        HourlyRollup.objects.filter(organization=organization, hour__gte=start_at, hour__lt=end_at)
-        .annotate(day=TruncDay("hour"))
-        .values("day", *GROUP_COLUMNS)
-        .annotate(agent_name=Max("agent_name"), **{f"sum_{name}": Sum(name) for name in SUM_COLUMNS})
-        .order_by()
+def daily_rows(organization, start: date, end: date) -> list[dict]:
+    """Return daily rollup rows from start to end (exclusive dates), cost as Decimal."""
+    queryset = DailyRollup.objects.filter(organization=organization, day__gte=start, day__lt=end).values(
+        "day", "agent_name", *GROUP_COLUMNS, *SUM_COLUMNS
     )
-    rows = []
-    for row in queryset:
-        for name in SUM_COLUMNS:
-            row[name] = row.pop(f"sum_{name}") or 0
+    rows = list(queryset)
+    for row in rows:
         row["cost"] = Decimal(row["cost"])
-        row["day"] = timezone.localtime(row["day"]).date() if isinstance(row["day"], datetime) else row["day"]
-        rows.append(row)
     return rows
 
 
@@ -276,19 +268,22 @@ def series(organization, filters: Filters) -> dict:
     """
     granularity = filters.granularity
     step = timedelta(hours=1)
-    truncate = TruncHour if granularity == "hour" else TruncDay
     history_start = filters.start_at - baseline_span(granularity)
-    queryset = HourlyRollup.objects.filter(
-        organization=organization, hour__gte=history_start, hour__lt=filters.end_at
-    )
+    if granularity == "hour":
+        queryset = HourlyRollup.objects.filter(
+            organization=organization, hour__gte=history_start, hour__lt=filters.end_at
+        ).annotate(bucket=TruncHour("hour"))
+    else:
+        queryset = DailyRollup.objects.filter(
+            organization=organization, day__gte=timezone.localtime(history_start).date(), day__lte=filters.end
+        ).annotate(bucket=F("day"))
     if filters.source:
         queryset = queryset.filter(billing_source=filters.source)
     for name, value in filters.values.items():
         if value:
             queryset = queryset.filter(**{DIMENSIONS[name][0]: value})
     grouped = (
-        queryset.annotate(bucket=truncate("hour"))
-        .values("bucket", "billing_source")
+        queryset.values("bucket", "billing_source")
         .annotate(input=Sum("input_tokens"), output=Sum("output_tokens"), cost=Sum("cost"))
         .order_by()
     )
@@ -307,7 +302,10 @@ def series(organization, filters: Filters) -> dict:
     tokens = {source: [0] * len(buckets) for source in SOURCES}
     cost = {source: [Decimal(0)] * len(buckets) for source in SOURCES}
     for row in grouped:
-        position = index.get(timezone.localtime(row["bucket"]))
+        bucket = row["bucket"]
+        if granularity == "day":
+            bucket = timezone.make_aware(datetime.combine(bucket, time.min))
+        position = index.get(timezone.localtime(bucket))
         if position is None:
             continue
         tokens[row["billing_source"]][position] += (row["input"] or 0) + (row["output"] or 0)
@@ -424,9 +422,7 @@ def cost_split(organization, filters: Filters) -> list[dict]:
     """
     plan = organization.plan
     periods = periods_touched(plan.billing_day, filters.start, filters.end)
-    first_at = timezone.make_aware(datetime.combine(periods[0][0], time.min))
-    last_at = timezone.make_aware(datetime.combine(periods[-1][1], time.min))
-    rows = daily_rows(organization, first_at, last_at)
+    rows = daily_rows(organization, periods[0][0], periods[-1][1])
     labels = key_labels({row["key_id"] for row in rows})
     result = []
     for period_start, period_end in periods:
@@ -525,3 +521,11 @@ def quota_usage(organization) -> list[dict]:
             }
         )
     return bars
+
+
+def quota_usage_for(request) -> list[dict]:
+    """Return quota_usage for the request's organization, computed once per request."""
+    cached = getattr(request, "_usage_quota_bars", None)
+    if cached is None:
+        cached = request._usage_quota_bars = quota_usage(request.organization)
+    return cached

@@ -1,14 +1,24 @@
-"""Hourly rollups, kept current on the write path with one UPSERT per usage event.
+"""Hourly and daily rollups, kept current on the write path with one UPSERT per table and event.
 
 The statement is INSERT ... ON CONFLICT (rollup key) DO UPDATE SET column = column + EXCLUDED.column,
 which PostgreSQL (9.5+) and SQLite (3.24+) both run atomically, so concurrent writers to the same
-hour never lose an increment.
+bucket never lose an increment.
 """
+
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
-from .models import ROLLUP_KEY_FIELDS, HourlyRollup, UsageEvent
+from .models import (
+    DAILY_ROLLUP_KEY_FIELDS,
+    ROLLUP_DIMENSIONS,
+    ROLLUP_KEY_FIELDS,
+    DailyRollup,
+    HourlyRollup,
+    UsageEvent,
+)
 
 SUM_FIELDS = (
     "events",
@@ -26,8 +36,13 @@ def hour_of(moment):
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def day_of(moment):
+    """Return the date of moment in settings.TIME_ZONE, the day a daily rollup counts it in."""
+    return timezone.localtime(moment).date()
+
+
 def event_increments(event: UsageEvent) -> dict:
-    """Return the amounts one event adds to its rollup row."""
+    """Return the amounts one event adds to its rollup rows."""
     counts_for_quota = event.counts_against_quota and event.billing_source == "hosted"
     return {
         "events": 1,
@@ -41,68 +56,91 @@ def event_increments(event: UsageEvent) -> dict:
     }
 
 
-def rollup_key(event: UsageEvent) -> dict:
-    return {name: hour_of(event.at) if name == "hour" else getattr(event, name) for name in ROLLUP_KEY_FIELDS}
+def dimensions_of(event: UsageEvent) -> dict:
+    values = {name: getattr(event, name) for name in ROLLUP_DIMENSIONS}
+    values["organization_id"] = event.organization_id
+    return values
 
 
-def add_to_rollup(event: UsageEvent) -> None:
-    """Add one event to its hourly rollup row, creating the row on the first event of the hour."""
-    table = connection.ops.quote_name(HourlyRollup._meta.db_table)
-    values = rollup_key(event)
-    values["hour"] = connection.ops.adapt_datetimefield_value(values["hour"])
-    values["agent_name"] = event.agent_name
-    values.update(event_increments(event))
-    values["cost"] = connection.ops.adapt_decimalfield_value(values["cost"], 18, 8)
+def _upsert(model, key_fields, values):
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     columns = list(values)
-    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    conflict = ", ".join(connection.ops.quote_name(column) for column in ROLLUP_KEY_FIELDS)
-    increments = ", ".join(
-        f"{connection.ops.quote_name(name)} = {table}.{connection.ops.quote_name(name)} + EXCLUDED.{connection.ops.quote_name(name)}"
-        for name in SUM_FIELDS
-    )
+    increments = ", ".join(f"{quote(name)} = {table}.{quote(name)} + EXCLUDED.{quote(name)}" for name in SUM_FIELDS)
     sql = (
-        f"INSERT INTO {table} ({quoted}) VALUES ({placeholders}) "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET agent_name = EXCLUDED.agent_name, {increments}"
+        f"INSERT INTO {table} ({', '.join(quote(column) for column in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(quote(column) for column in key_fields)}) "
+        f"DO UPDATE SET agent_name = EXCLUDED.agent_name, {increments}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [values[column] for column in columns])
 
 
-def rebuild_rollups(organization, start=None, end=None) -> int:
-    """Recompute the rollups of organization between start and end from raw events.
+def add_to_rollup(event: UsageEvent) -> None:
+    """Add one event to its hourly and daily rollup rows, creating them on the first event."""
+    values = dimensions_of(event)
+    values["agent_name"] = event.agent_name
+    values.update(event_increments(event))
+    values["cost"] = connection.ops.adapt_decimalfield_value(values["cost"], 18, 8)
+    hourly = {**values, "hour": connection.ops.adapt_datetimefield_value(hour_of(event.at))}
+    _upsert(HourlyRollup, ROLLUP_KEY_FIELDS, hourly)
+    daily = {**values, "day": connection.ops.adapt_datefield_value(day_of(event.at))}
+    _upsert(DailyRollup, DAILY_ROLLUP_KEY_FIELDS, daily)
 
-    Used after bulk inserts (demo history); the write path never needs it. Raw events older
-    than the retention are gone, so rebuilding a purged range would lose its sums: callers
-    pass a range that raw events still cover. Returns the number of rollup rows written.
-    """
-    events = UsageEvent.objects.filter(organization=organization)
-    rollups = HourlyRollup.objects.filter(organization=organization)
-    if start is not None:
-        events, rollups = events.filter(at__gte=hour_of(start)), rollups.filter(hour__gte=hour_of(start))
-    if end is not None:
-        events, rollups = events.filter(at__lt=end), rollups.filter(hour__lt=end)
+
+def _sum_events(events, bucket_of):
     rows = {}
     for event in events.iterator(chunk_size=2000):
-        key = tuple(rollup_key(event).items())
+        key = (bucket_of(event), *dimensions_of(event).items())
         row = rows.get(key)
         if row is None:
             row = rows[key] = {name: 0 for name in SUM_FIELDS}
             row["agent_name"] = event.agent_name
         for name, amount in event_increments(event).items():
             row[name] += amount
+    return rows
+
+
+def rebuild_rollups(organization, start=None, end=None) -> int:
+    """Recompute the rollups of organization from raw events, from the day of start to end.
+
+    Used after bulk inserts (demo history); the write path never needs it. Raw events older
+    than the retention are gone, so rebuilding a purged range would lose its sums: callers
+    pass a range that raw events still cover. Returns the number of hourly rows written.
+    """
+    events = UsageEvent.objects.filter(organization=organization)
+    hourly = HourlyRollup.objects.filter(organization=organization)
+    daily = DailyRollup.objects.filter(organization=organization)
+    if start is not None:
+        start = timezone.localtime(start).replace(hour=0, minute=0, second=0, microsecond=0)
+        events = events.filter(at__gte=start)
+        hourly, daily = hourly.filter(hour__gte=start), daily.filter(day__gte=start.date())
+    if end is not None:
+        end = timezone.localtime(end)
+        if end.time() != end.time().min:  # round up to the next midnight so whole days are rebuilt
+            end = end.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        events = events.filter(at__lt=end)
+        hourly, daily = hourly.filter(hour__lt=end), daily.filter(day__lt=end.date())
+    hourly_rows = _sum_events(events, lambda event: hour_of(event.at))
+    daily_rows = _sum_events(events, lambda event: day_of(event.at))
     with transaction.atomic():
-        rollups.delete()
+        hourly.delete()
+        daily.delete()
         HourlyRollup.objects.bulk_create(
-            [HourlyRollup(**dict(key), **row) for key, row in rows.items()],
+            [HourlyRollup(hour=key[0], **dict(key[1:]), **row) for key, row in hourly_rows.items()],
             batch_size=1000,
         )
-    return len(rows)
+        DailyRollup.objects.bulk_create(
+            [DailyRollup(day=key[0], **dict(key[1:]), **row) for key, row in daily_rows.items()],
+            batch_size=1000,
+        )
+    return len(hourly_rows)
 
 
 def raw_totals(organization, start, end) -> dict:
     """Return sums over raw events in [start, end), to check rollups against."""
-    aggregates = UsageEvent.objects.filter(organization=organization, at__gte=start, at__lt=end).aggregate(
+    return UsageEvent.objects.filter(organization=organization, at__gte=start, at__lt=end).aggregate(
         events=Count("id"),
         failed_events=Count("id", filter=Q(status="failed")),
         input_tokens=Sum("input_tokens", default=0),
@@ -111,4 +149,3 @@ def raw_totals(organization, start, end) -> dict:
         media_seconds=Sum("media_seconds", default=0),
         cost=Sum("cost", default=0),
     )
-    return aggregates

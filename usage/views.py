@@ -1,5 +1,6 @@
 """The usage dashboard and its CSV exports (Perm.VIEW_USAGE)."""
 
+from datetime import timedelta
 import csv
 
 from django.http import Http404, HttpResponse
@@ -22,7 +23,7 @@ def build_report(request):
     """Compute everything the page and the exports show, from the request's filters."""
     organization = request.organization
     filters = reports.parse_filters(request.GET)
-    all_rows = reports.daily_rows(organization, filters.start_at, filters.end_at)
+    all_rows = reports.daily_rows(organization, filters.start, filters.end + timedelta(days=1))
     rows = reports.apply_filters(all_rows, filters)
     return {
         "filters": filters,
@@ -60,7 +61,7 @@ def dashboard(request):
         "breakdown_tables": breakdown_tables,
         "chargeback_table": chargeback_table,
         "cost_split": reports.cost_split(request.organization, filters),
-        "quota_bars": reports.quota_usage(request.organization),
+        "quota_bars": reports.quota_usage_for(request),
         "querystring": filters.querystring(),
     }
     template = "usage/dashboard.html#results" if request.htmx else "usage/dashboard.html"

@@ -7,7 +7,7 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
-from usage.models import HourlyRollup, Refusal, UsageEvent
+from usage.models import DailyRollup, HourlyRollup, Refusal, UsageEvent
 from usage.recording import record_refusal, record_usage
 from usage.rollups import raw_totals, rebuild_rollups
 
@@ -16,8 +16,8 @@ from .helpers import add_prices, record_mix
 pytestmark = pytest.mark.django_db
 
 
-def rollup_sums(org):
-    return HourlyRollup.objects.filter(organization=org).aggregate(
+def rollup_sums(org, model=HourlyRollup):
+    return model.objects.filter(organization=org).aggregate(
         events=Sum("events"),
         failed_events=Sum("failed_events"),
         input_tokens=Sum("input_tokens"),
@@ -52,6 +52,7 @@ def test_rollups_equal_raw_sums(org, other_org):
     for name in ("events", "failed_events", "input_tokens", "output_tokens", "units", "media_seconds"):
         assert rolled[name] == raw[name], name
     assert rolled["cost"] == raw["cost"]
+    assert rollup_sums(org, DailyRollup) == rolled
     assert raw["events"] == 30
     assert raw["failed_events"] == 1
 
@@ -83,8 +84,10 @@ def test_rebuild_matches_write_path(org):
     record_mix(org)
     before = rollup_sums(org)
     rows_before = HourlyRollup.objects.count()
+    daily_before = rollup_sums(org, DailyRollup)
     rebuild_rollups(org)
     assert rollup_sums(org) == before
+    assert rollup_sums(org, DailyRollup) == daily_before
     assert HourlyRollup.objects.count() == rows_before
 
 

@@ -22,4 +22,4 @@ def quota_bars(request):
     organization = getattr(request, "organization", None)
     if organization is None or Perm.VIEW_USAGE not in request.perms and Perm.VIEW_PLAN not in request.perms:
         return {"bars": []}
-    return {"bars": reports.quota_usage(organization)}
+    return {"bars": reports.quota_usage_for(request)}
