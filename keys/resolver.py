@@ -209,7 +209,7 @@ def _check_org_key(api_key, now):
 def _org_credential(api_key, decrypt):
     """Return (Credential, None), or (None, refusal) when the secret cannot be decrypted."""
     from .crypto import SecretUnreadable
-    from .secrets import current_secret
+    from .plaintext import current_secret
 
     secret = ""
     if decrypt:

@@ -15,7 +15,7 @@ from ..agent_usage import agents_using
 from ..crypto import SecretUnreadable
 from ..models import ApiKey, KeyStatus
 from ..resolver import base_url_for
-from ..secrets import current_secret
+from ..plaintext import current_secret
 from ..services import DuplicateSecret, audit_details, delete_key, revoke_key, rotate_key
 from ..validation import KeyValidationFailed, validate_secret
 from .pages import api_key_url, full_page_redirect

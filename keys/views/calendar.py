@@ -11,7 +11,7 @@ from orgs.models import Membership
 from orgs.permissions import Perm
 from orgs.scoping import permission_required
 
-from ..calendar import build_calendar, find_token, issue_token, revoke_tokens
+from ..expiry_calendar import build_calendar, find_token, issue_token, revoke_tokens
 from .pages import full_page_redirect, render_key_list
 
 

@@ -18,7 +18,7 @@ from orgs.permissions import Perm
 from orgs.scoping import get_for_org, permission_required, require_perm
 
 from ..agent_usage import agents_using, usage_counts
-from ..calendar import active_token
+from ..expiry_calendar import active_token
 from ..forms import ApiKeyAddForm, ApiKeyEditForm, KeyFilterForm, datetime_to_expiry, expiry_to_datetime
 from ..models import EXPIRING_SOON_DAYS, ApiKey, KeyState, KeyStatus
 from ..resolver import base_url_for

@@ -11,7 +11,7 @@ from orgs.sudo import sudo_required
 
 from ..crypto import SecretUnreadable
 from ..models import ApiKey
-from ..secrets import current_secret
+from ..plaintext import current_secret
 from ..services import audit_details
 
 # Seconds after which the revealed secret is removed from the page again.

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keys.models import ApiKey, KeyVersion
-from keys.secrets import current_secret
+from keys.plaintext import current_secret
 from orgs.models import AuditEvent
 from tests.fakes.fixtures import fake_openai  # noqa: F401
 

@@ -3,7 +3,7 @@ from django.db import connection
 
 from keys.crypto import UNREADABLE, SecretUnreadable, decrypt_bytes, encrypt_bytes, master_key_id
 from keys.models import KeyVersion
-from keys.secrets import current_secret
+from keys.plaintext import current_secret
 
 from .helpers import make_key, new_master_key
 

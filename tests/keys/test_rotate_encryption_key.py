@@ -4,7 +4,7 @@ from django.core.management import CommandError, call_command
 from keys.crypto import master_key_id, secret_hash
 from keys.management.commands import rotate_encryption_key
 from keys.models import ApiKey, KeyVersion
-from keys.secrets import current_secret
+from keys.plaintext import current_secret
 
 from .helpers import make_key, new_master_key
 

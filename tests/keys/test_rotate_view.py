@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from keys.crypto import secret_hash
 from keys.models import ApiKey, KeyStatus, KeyVersion
-from keys.secrets import current_secret
+from keys.plaintext import current_secret
 from keys.services import purge_retired_versions, rotate_key
 from orgs.models import AuditEvent
 from tests.fakes.fixtures import fake_openai  # noqa: F401
