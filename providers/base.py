@@ -18,6 +18,10 @@ class ChatMessage:
     role: Literal["user", "assistant"]
     content: str
 
+    def __post_init__(self):
+        if self.role not in ("user", "assistant"):
+            raise ValueError(f"Invalid chat message role {self.role!r}: use 'user' or 'assistant'")
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -43,6 +47,10 @@ class ChatRequest:
     temperature: float | None = None
     max_output_tokens: int = 1024
     passages: list[Passage] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not isinstance(self.max_output_tokens, int) or self.max_output_tokens < 1:
+            raise ValueError(f"Invalid max_output_tokens {self.max_output_tokens!r}: use a positive integer")
 
 
 class FinishReason(StrEnum):

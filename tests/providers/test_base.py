@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from providers import ErrorCode, ProviderError, RateLimited, redact
+from providers import ChatMessage, ChatRequest, ErrorCode, ProviderError, RateLimited, redact
 from providers.base import ERROR_CLASSES, error_for
 
 KEY = "sk-live-abcdef0123456789"
@@ -55,3 +55,13 @@ def test_one_subclass_per_code():
     for code, cls in ERROR_CLASSES.items():
         assert issubclass(cls, ProviderError)
         assert cls.code == code
+
+
+def test_message_role_checked():
+    with pytest.raises(ValueError, match="Invalid chat message role 'system'"):
+        ChatMessage("system", "Be brief.")
+
+
+def test_max_output_tokens_checked():
+    with pytest.raises(ValueError, match="Invalid max_output_tokens 0"):
+        ChatRequest(model="gpt-5.4-mini", max_output_tokens=0)
