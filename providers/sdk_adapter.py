@@ -19,6 +19,7 @@ from .base import (
     StreamEvent,
     TextDelta,
     error_for,
+    redact,
 )
 from .retry import RetryPolicy
 
@@ -76,7 +77,8 @@ class SdkAdapter:
         return client
 
     def __repr__(self):
-        return f"{type(self).__name__}(base_url={self.base_url!r}, timeout={self.timeout!r})"
+        base_url = redact(self.base_url, [self._api_key]) if self.base_url else None
+        return f"{type(self).__name__}(base_url={base_url!r}, timeout={self.timeout!r})"
 
     # --- to implement per SDK ---
 
