@@ -1,4 +1,4 @@
-"""Which agents use a key. The agents app is optional here: without it, no key is in use."""
+"""Lookup of the agents that use a key. Without an agents app, no key is in use."""
 
 from django.apps import apps
 
@@ -15,15 +15,15 @@ def _agent_model():
 def agents_using(api_key: ApiKey) -> list:
     """Return the agents whose BYOK calls would use api_key now, or that pin it.
 
-    An agent pins a key by its public id; an unpinned BYOK agent uses the key that the
-    resolver picks for its provider, so this asks the resolver's own choice.
+    An agent pins a key by its public id. An unpinned BYOK agent uses the key that the
+    resolver picks for its provider, so this function calls the resolver's own picker.
     """
     from .resolver import _pick_org_key
 
     Agent = _agent_model()
     if Agent is None:
         return []
-    # Agent.pinned_key is a foreign key to ApiKey.public_id, so its column holds the UUID.
+    # Agent.pinned_key is a foreign key to ApiKey.public_id, so its column contains the UUID.
     attnames = {getattr(field, "attname", field.name) for field in Agent._meta.get_fields()}
     agents = Agent.objects.filter(organization_id=api_key.organization_id)
     pinned = []

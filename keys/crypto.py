@@ -9,9 +9,9 @@ HMAC-SHA256). It derives both the AES key and the HMAC key from CRYPTOGRAPHY_KEY
 When the current key fails, it decrypts with the keys in CRYPTOGRAPHY_KEY_FALLBACKS.
 
 Importing django-cryptography replaces `settings.CRYPTOGRAPHY_KEY` with its PBKDF2-SHA256
-derivation (30,000 iterations, salt CRYPTOGRAPHY_SALT; see django_cryptography/conf.py), so
-this module applies the same derivation to every str key (a fallback, or a test override)
-and uses the 32 derived bytes as master key material. Both forms of one key then agree.
+derivation (30,000 iterations, salt CRYPTOGRAPHY_SALT), as django_cryptography/conf.py does.
+This module applies the same derivation to every str key, such as a fallback or a test
+override, and uses the 32 derived bytes as master key material. Both forms of one key agree.
 """
 
 import hashlib

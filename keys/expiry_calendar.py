@@ -53,7 +53,10 @@ def find_token(token: str):
 
 
 def build_calendar(organization, now=None) -> bytes:
-    """Return the organization's key expiries as an iCalendar document of all-day events."""
+    """Return the organization's key expiries as an iCalendar document of all-day events.
+
+    NOTE: calendar apps fetch the feed without a session or language, so its text is English.
+    """
     now = now or timezone.now()
     calendar = Calendar()
     calendar.add("prodid", "-//FlexyAgents//LLM API key expiries//EN")

@@ -89,8 +89,8 @@ def send_expiry_reminders(now=None) -> dict[int, int]:
         try:
             threshold = process_key(api_key, now)
         except Exception:
-            # One failing mail server answer must not stop the reminders of other keys;
-            # the rolled-back reminder row lets the next run try again.
+            # A mail server error must not stop the reminders of other keys. The reminder
+            # row was rolled back, so the next run tries this key again.
             logger.exception("Expiry reminder failed for API key %s", api_key.public_id)
             continue
         if threshold is not None:

@@ -415,7 +415,7 @@ def resolve(
 
 
 def explain(organization, **kwargs) -> Resolution:
-    """Resolve without decrypting, for the routing panel: the Resolution's explanation says why."""
+    """Resolve without decrypting, for the routing panel; `Resolution.explanation` gives the reason."""
     kwargs["decrypt"] = False
     return resolve(organization, **kwargs)
 

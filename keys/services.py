@@ -1,4 +1,4 @@
-"""Key life-cycle operations shared by the pages, the API, the tasks and the demo seed.
+"""Key life-cycle operations shared by the pages, the tasks, the demo seed and other apps.
 
 Each operation writes its audit event in the same transaction as the change. Audit details
 carry the key id and fingerprint, never the secret.

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -13,6 +14,7 @@ from orgs.scoping import get_for_org
 
 from ..agent_usage import agents_using
 from ..crypto import SecretUnreadable
+from ..forms import RotateForm
 from ..models import ApiKey, KeyStatus
 from ..resolver import base_url_for
 from ..plaintext import current_secret
@@ -26,8 +28,6 @@ from .pages import api_key_url, full_page_redirect
 def rotate(request, key_id):
     """Replace a key's secret: the new version becomes current atomically, the old one retires."""
     api_key = get_for_org(request, ApiKey.objects.select_related("organization"), Perm.MANAGE_KEYS, public_id=key_id)
-    from ..forms import RotateForm
-
     form = RotateForm(request.POST or None)
     if api_key.status == KeyStatus.REVOKED:
         form = None
@@ -113,8 +113,6 @@ def revoke(request, key_id):
 @require_http_methods(["GET", "POST"])
 def delete(request, key_id):
     """Delete a key and its versions, only when no agent uses it."""
-    from django.urls import reverse
-
     api_key = get_for_org(request, ApiKey.objects.select_related("organization"), Perm.MANAGE_KEYS, public_id=key_id)
     agents = agents_using(api_key)
     if request.method == "POST" and not agents:

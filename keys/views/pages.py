@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -15,7 +16,7 @@ from django_tables2 import RequestConfig
 from orgs import audit
 from orgs.models import AuditEvent
 from orgs.permissions import Perm
-from orgs.scoping import get_for_org, permission_required, require_perm
+from orgs.scoping import get_for_org, permission_required
 
 from ..agent_usage import agents_using, usage_counts
 from ..expiry_calendar import active_token
@@ -152,8 +153,6 @@ def _create(request, form, data, validated):
 
 
 def api_key_url(api_key):
-    from django.urls import reverse
-
     return reverse("keys:detail", args=[api_key.public_id])
 
 
@@ -209,7 +208,3 @@ def edit_key(request, key_id):
         messages.success(request, _("Saved."))
         return full_page_redirect(request, api_key_url(api_key))
     return render(request, "keys/edit.html", {"api_key": api_key, "form": form})
-
-
-def require_manage(request):
-    require_perm(request, Perm.MANAGE_KEYS)

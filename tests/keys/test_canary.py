@@ -1,6 +1,6 @@
 """A unique canary secret goes through every key page, the chat API, logs, emails and tasks.
 
-It may appear only in the reveal response; the database holds it only as ciphertext.
+It may appear only in the reveal response, and the database contains it only as ciphertext.
 """
 
 import datetime
