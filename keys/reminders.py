@@ -50,28 +50,41 @@ def _send_reminder_email(api_key, days, recipients):
         send_mail(subject, body, None, [user.email])
 
 
+def record_expired(api_key) -> bool:
+    """Record "key.expired" for the key's current expiry unless already recorded; return True if new."""
+    try:
+        with transaction.atomic():
+            KeyReminder.objects.create(
+                api_key=api_key, threshold_days=EXPIRED_THRESHOLD, expires_at=api_key.expires_at
+            )
+            audit.record(api_key.organization, "key.expired", target=api_key, details=audit_details(api_key))
+    except IntegrityError:
+        return False
+    return True
+
+
 def process_key(api_key, now):
     """Send the key's due reminder or record its expiry, at most once per threshold and expiry date.
 
-    Returns the threshold handled, or None when nothing was due or it was already handled.
+    The unique KeyReminder row enforces "once". Returns the threshold handled, or None when
+    nothing was due or it was already handled.
     """
     threshold = current_threshold(api_key, now)
     if threshold is None:
         return None
+    if threshold == EXPIRED_THRESHOLD:
+        return threshold if record_expired(api_key) else None
     try:
         with transaction.atomic():
             KeyReminder.objects.create(api_key=api_key, threshold_days=threshold, expires_at=api_key.expires_at)
-            if threshold == EXPIRED_THRESHOLD:
-                audit.record(api_key.organization, "key.expired", target=api_key, details=audit_details(api_key))
-            else:
-                recipients = [user for user in api_key.organization.members_with(KEY_ALERT_PERMISSION) if user.email]
-                _send_reminder_email(api_key, _whole_days_left(api_key, now), recipients)
-                audit.record(
-                    api_key.organization,
-                    "key.reminder_sent",
-                    target=api_key,
-                    details=audit_details(api_key, days_before=threshold, recipients=len(recipients)),
-                )
+            recipients = [user for user in api_key.organization.members_with(KEY_ALERT_PERMISSION) if user.email]
+            _send_reminder_email(api_key, _whole_days_left(api_key, now), recipients)
+            audit.record(
+                api_key.organization,
+                "key.reminder_sent",
+                target=api_key,
+                details=audit_details(api_key, days_before=threshold, recipients=len(recipients)),
+            )
     except IntegrityError:
         return None  # already sent for this threshold and expiry date
     return threshold

@@ -190,6 +190,9 @@ def _check_org_key(api_key, now):
             % {"provider": provider, "name": name, "page": KEYS_PAGE},
         )
     if api_key.is_expired(now):
+        from .reminders import record_expired
+
+        record_expired(api_key)
         return _refuse(
             Reason.KEY_EXPIRED,
             _(

@@ -90,3 +90,17 @@ def test_tasks_take_no_arguments(org, members):
 
     assert send_expiry_reminders.apply().get() == {"7": 1}
     assert purge_retired_versions.apply().get() == 0
+
+
+def test_resolve_records_expiry_once(org):
+    from keys.resolver import Purpose, Reason, Strategy, resolve
+
+    api_key, _ = make_key(org)
+    ApiKey.objects.filter(pk=api_key.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+
+    for _ in range(3):
+        resolution = resolve(org, purpose=Purpose.CHAT, provider="openai", strategy=Strategy.BYOK)
+        assert resolution.reason == Reason.KEY_EXPIRED
+    reminders.send_expiry_reminders()
+
+    assert AuditEvent.objects.filter(action="key.expired").count() == 1
