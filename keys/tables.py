@@ -46,7 +46,9 @@ class ApiKeyTable(tables.Table):
 
     def render_label(self, record):
         url = reverse("keys:detail", args=[record.public_id])
-        return format_html('<a href="{}">{}</a>', url, record.label)
+        # The table sits in an hx-boost container for sorting and paging; the detail page
+        # is a whole page, so this link must not be swapped into the table.
+        return format_html('<a href="{}" hx-boost="false">{}</a>', url, record.label)
 
     def render_fingerprint(self, record):
         return record.masked

@@ -85,3 +85,10 @@ def test_list_hides_other_org_keys(client_for, keys, foreign_key):
 def test_list_manage_button_by_permission(client_for, keys):
     assert reverse("keys:add") in client_for("security").get(URL).content.decode()
     assert reverse("keys:add") not in client_for("builder").get(URL).content.decode()
+
+
+def test_list_detail_link_not_boosted(client_for, keys):
+    content = client_for("security").get(URL).content.decode()
+
+    link = f'href="{reverse("keys:detail", args=[keys["active"].public_id])}" hx-boost="false"'
+    assert link in content
