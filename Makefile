@@ -27,12 +27,17 @@ compilemessages: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Start the web server and a Celery worker (with the beat scheduler) on http://$(HOST):$(PORT).
+# Start the web server on http://$(HOST):$(PORT), a Celery worker and the Celery beat scheduler.
+# All three run in the background while the shell waits, so Ctrl-C or a SIGTERM sent to that
+# shell runs the trap at once and stops them together. Beat runs as its own process because
+# `celery worker --beat` (Celery 5.7) hung in "beat: Shutting down..." after SIGTERM.
 run: install compilemessages seed
-	@echo "FlexyAgents on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server and the worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2 & \
-	$(BIN)/python -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --reload --reload-dir config --reload-dir orgs --reload-dir keys --reload-dir providers --reload-dir agents --reload-dir knowledge --reload-dir usage --reload-dir templates
+	@echo "FlexyAgents on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server, the worker and beat)"
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
+	$(BIN)/celery -A config beat --loglevel=INFO & \
+	$(BIN)/python -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --reload --reload-dir config --reload-dir orgs --reload-dir keys --reload-dir providers --reload-dir agents --reload-dir knowledge --reload-dir usage --reload-dir templates & \
+	wait
 
 test: install compilemessages
 	$(BIN)/python manage.py check

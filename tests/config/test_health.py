@@ -24,7 +24,10 @@ def test_health_ok(client):
 
 @pytest.mark.django_db
 def test_health_broker_down_503(client, monkeypatch):
-    monkeypatch.setattr(celery_app.conf, "broker_url", f"redis://127.0.0.1:{closed_port()}/0")
+    dead_broker = f"redis://127.0.0.1:{closed_port()}/0"
+    # Celery reads the CELERY_BROKER_URL environment variable before its own setting.
+    monkeypatch.setenv("CELERY_BROKER_URL", dead_broker)
+    monkeypatch.setattr(celery_app.conf, "broker_url", dead_broker)
     response = client.get(URL)
     assert response.status_code == 503
     body = response.json()
