@@ -270,3 +270,16 @@ def test_stream_closed_early_then_reused(fake):
 
     assert isinstance(first, TextDelta)
     assert result.text == fake.answer_text
+
+
+def test_stalled_stream_times_out(fake):
+    fake.chunk_delay = 2.0
+    adapter = make_adapter(fake, timeout=0.3, retry_policy=RetryPolicy(max_retries=0))
+
+    started = time.monotonic()
+    events, error = asyncio.run(collect_until_error(adapter.stream(make_request(fake))))
+
+    assert error is not None
+    assert error.code == ErrorCode.TIMED_OUT
+    assert time.monotonic() - started < 1.8
+    assert not any(isinstance(event, StreamEnd) for event in events)
