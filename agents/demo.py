@@ -3,6 +3,7 @@
 from knowledge.models import KnowledgeBase
 
 from . import demo_bluegreen
+from . import demo_support
 from .models import Agent, Channel, ChannelToken
 from .models.agents import AgentStrategy, ChannelKind, Provider
 
@@ -49,6 +50,8 @@ def seed(organization, users, stdout):
     )
 
     demo_bluegreen.seed(organization, users, stdout)
+
+    demo_support.seed(organization, users, stdout, agent_name=DEMO_AGENT_NAME)
 
     existing = ChannelToken.objects.filter(channel=api_channel, revoked_at__isnull=True).first()
     if existing is not None:
