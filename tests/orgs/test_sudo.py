@@ -163,3 +163,18 @@ def test_decorator_post_ignores_foreign_referer(members):
     request = make_request(members["security"], method="post", Referer="https://evil.example/x")
     response = sensitive_view(request)
     assert response["Location"] == CONFIRM_URL + "?next=%2F"
+
+
+@pytest.mark.django_db
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_wrong_passwords_lock_out(client_for):
+    client = client_for("security")
+    for _ in range(2):
+        assert client.post(CONFIRM_URL, {"password": "wrong", "next": "/"}).status_code == 200
+    response = client.post(CONFIRM_URL, {"password": "wrong", "next": "/"})
+    assert response.status_code == 429
+    assert b"Too many failed attempts" in response.content
+
+    response = client.post(CONFIRM_URL, {"password": PASSWORD, "next": "/"})
+    assert response.status_code == 429
+    assert SESSION_SUDO_KEY not in client.session
