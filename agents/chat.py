@@ -11,7 +11,7 @@ before every check has passed:
    key used or rejected, and store the messages and the trace.
 
 Nothing is stored for input that fails validation. A turn that gets no text from the provider
-stores a trace and a failed usage event but no messages, so a conversation never holds a
+stores a trace and a failed usage event but no messages, so a conversation never contains a
 question without its answer. A turn that breaks mid-stream keeps the text it got as a partial
 answer.
 """
@@ -129,7 +129,7 @@ def provider_error_status(error: ProviderError) -> int:
 
 @dataclass
 class TurnResult:
-    """What a finished turn produced, for the playground and the API channel."""
+    """The outcome of a finished turn, for the playground and the API channel."""
 
     answer: str
     status: str
@@ -320,22 +320,24 @@ class ChatTurn:
         else:
             input_tokens, output_tokens = 0, 0
 
-        if self.reservation is not None:
-            if status == MessageStatus.FAILED:
-                quotas.release(self.reservation)
-            else:
-                quotas.settle(self.reservation, input_tokens + output_tokens)
-
         error_code = str(error.code) if error is not None else ""
         error_message = redact(str(error), api_key) if error is not None else ""
         key_id = credential.key_id if credential else None
-        if error is not None and key_id and error_code in REJECTION_CODES:
-            resolver.report_provider_rejection(key_id, error.status_code or 401, detail=error_message[:500])
-        elif key_id and status != MessageStatus.FAILED:
-            resolver.mark_used(key_id)
-
         citations = citation_list(getattr(result, "citations", None), self.passages)
+
+        # One transaction for every write of the turn: each commit costs an fsync, which
+        # dominates the pipeline's overhead, and the turn's records then land together.
         with transaction.atomic():
+            if self.reservation is not None:
+                if status == MessageStatus.FAILED:
+                    quotas.release(self.reservation)
+                else:
+                    quotas.settle(self.reservation, input_tokens + output_tokens)
+
+            if error is not None and key_id and error_code in REJECTION_CODES:
+                resolver.report_provider_rejection(key_id, error.status_code or 401, detail=error_message[:500])
+            elif key_id and status != MessageStatus.FAILED:
+                resolver.mark_used(key_id)
             conversation, assistant_message = self.conversation, None
             if status != MessageStatus.FAILED:
                 conversation, assistant_message = self._store_messages(text, status, citations)
@@ -361,25 +363,26 @@ class ChatTurn:
                 provider_request_id=(getattr(result, "request_id", "") or getattr(error, "request_id", "") or ""),
                 streamed=self.stream_requested,
             )
-        record_usage(
-            agent.organization,
-            purpose=str(self.purpose),
-            provider=agent.provider,
-            model=agent.model_id,
-            billing_source=self.billing_source,
-            key_id=key_id or "",
-            agent_id=agent.public_id,
-            agent_name=agent.name,
-            channel_id=self.channel.public_id if self.channel else None,
-            channel_kind=self.channel.kind if self.channel else "",
-            department=agent.department,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            status=str(status),
-            latency_ms=latency_ms,
-            error_code=error_code,
-            counts_against_quota=self.reservation is not None,
-        )
+            record_usage(
+                agent.organization,
+                purpose=str(self.purpose),
+                provider=agent.provider,
+                model=agent.model_id,
+                billing_source=self.billing_source,
+                key_id=key_id or "",
+                agent_id=agent.public_id,
+                agent_name=agent.name,
+                channel_id=self.channel.public_id if self.channel else None,
+                channel_kind=self.channel.kind if self.channel else "",
+                department=agent.department,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                status=str(status),
+                latency_ms=latency_ms,
+                error_code=error_code,
+                counts_against_quota=self.reservation is not None,
+            )
+
         if error is not None:
             logger.warning(
                 "Chat turn for agent %s ended %s: %s (provider request id %s)",
