@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Trace
 
 STATUS_BADGES = {"ok": "badge-ok", "partial": "badge-warn", "failed": "badge-danger"}
+BILLING_LABELS = {"hosted": _("Plan (hosted)"), "byok": _("Own key (BYOK)")}
 
 
 class TraceTable(tables.Table):
@@ -36,7 +37,8 @@ class TraceTable(tables.Table):
 
     def render_created_at(self, record, value):
         url = self.scope.url("detail", trace_id=record.public_id)
-        return format_html('<a href="{}">{}</a>', url, value.strftime("%Y-%m-%d %H:%M:%S"))
+        # Opening a trace loads a whole page, so the table's hx-boost must not swap it in.
+        return format_html('<a href="{}" hx-boost="false">{}</a>', url, value.strftime("%Y-%m-%d %H:%M:%S"))
 
     def render_model_id(self, record):
         return format_html('<code>{}</code> <span class="muted small">· {}</span>', record.model_id, record.provider)
@@ -51,6 +53,9 @@ class TraceTable(tables.Table):
 
     def render_latency_ms(self, value):
         return f"{value} ms"
+
+    def render_billing_source(self, value):
+        return BILLING_LABELS.get(value, value)
 
     def render_tokens(self, record):
         return f"{record.input_tokens} / {record.output_tokens}"
