@@ -122,15 +122,29 @@ class ApiKeyEditForm(ExpiryMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class RotateForm(SecretFieldMixin, forms.Form):
+class RotateForm(SecretFieldMixin, ExpiryMixin, forms.Form):
     secret = forms.CharField(
         label=_("New secret"), strip=True, widget=SecretInput(), error_messages={"required": EMPTY_SECRET}
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The expiry of the new secret. Leave empty for a secret that never expires."),
     )
     skip_validation = forms.BooleanField(
         label=_("Save without validating"),
         required=False,
         help_text=_("Skip the test call to the provider, for servers without a route to it."),
     )
+
+    def __init__(self, *args, api_key, **kwargs):
+        # A future expiry is kept by default; an expired one must be replaced or cleared.
+        current = datetime_to_expiry(api_key.expires_at)
+        self.initial_expiry = None
+        if current is not None and not api_key.is_expired():
+            kwargs.setdefault("initial", {})["expires_on"] = current
+        super().__init__(*args, **kwargs)
 
 
 class KeyFilterForm(forms.Form):

@@ -82,12 +82,16 @@ def grace_period():
     return datetime.timedelta(seconds=max(0, getattr(settings, "KEY_VERSION_GRACE_SECONDS", 0)))
 
 
-def rotate_key(api_key, *, secret, user=None, request=None, validated=False):
+UNCHANGED = object()
+
+
+def rotate_key(api_key, *, secret, user=None, request=None, validated=False, expires_at=UNCHANGED):
     """Make secret the key's current version atomically and retire the previous one.
 
     The retired ciphertext is destroyed at once when KEY_VERSION_GRACE_SECONDS is 0, else by
     the purge task once its grace period has passed. A rotated key becomes active again
-    (a rejected key is fixed by rotating it), unless it is revoked.
+    (a rejected key is fixed by rotating it), unless it is revoked. `expires_at`, when given,
+    replaces the expiry (None for never).
     """
     existing = find_duplicate(api_key.organization, secret, exclude=api_key)
     if existing is not None:
@@ -115,6 +119,9 @@ def rotate_key(api_key, *, secret, user=None, request=None, validated=False):
         if validated:
             locked.last_validated_at = now
             update_fields.append("last_validated_at")
+        if expires_at is not UNCHANGED:
+            locked.expires_at = expires_at
+            update_fields.append("expires_at")
         locked.save(update_fields=update_fields)
         audit.record(
             locked.organization,

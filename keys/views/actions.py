@@ -14,7 +14,7 @@ from orgs.scoping import get_for_org
 
 from ..agent_usage import agents_using
 from ..crypto import SecretUnreadable
-from ..forms import RotateForm
+from ..forms import RotateForm, expiry_to_datetime
 from ..models import ApiKey, KeyStatus
 from ..resolver import base_url_for
 from ..plaintext import current_secret
@@ -28,7 +28,7 @@ from .pages import api_key_url, full_page_redirect
 def rotate(request, key_id):
     """Replace a key's secret: the new version becomes current atomically, the old one retires."""
     api_key = get_for_org(request, ApiKey.objects.select_related("organization"), Perm.MANAGE_KEYS, public_id=key_id)
-    form = RotateForm(request.POST or None)
+    form = RotateForm(request.POST or None, api_key=api_key)
     if api_key.status == KeyStatus.REVOKED:
         form = None
     elif request.method == "POST" and form.is_valid():
@@ -37,7 +37,14 @@ def rotate(request, key_id):
         try:
             if validated:
                 validate_secret(api_key.provider, secret, base_url_for(api_key.provider, api_key))
-            rotate_key(api_key, secret=secret, user=request.user, request=request, validated=validated)
+            rotate_key(
+                api_key,
+                secret=secret,
+                user=request.user,
+                request=request,
+                validated=validated,
+                expires_at=expiry_to_datetime(form.cleaned_data["expires_on"]),
+            )
         except KeyValidationFailed as exc:
             audit.record(
                 request.organization,

@@ -101,3 +101,30 @@ def test_grace_period_keeps_then_purges(org, settings):
 @pytest.mark.parametrize("role", ["builder", "support", "finance"])
 def test_rotate_page_forbidden(client_for, api_key, role):
     assert client_for(role).get(_url(api_key)).status_code == 403
+
+
+def test_rotate_expired_key_with_new_expiry(client_for, org, api_key):
+    from keys.resolver import Purpose, Strategy, resolve
+
+    ApiKey.objects.filter(pk=api_key.pk).update(expires_at=timezone.now() - timezone.timedelta(days=1))
+    page = client_for("security").get(_url(api_key))
+    assert page.context["form"]["expires_on"].value() is None
+    day = timezone.localdate() + timezone.timedelta(days=60)
+
+    response = client_for("security").post(
+        _url(api_key), {"secret": unique_secret(), "skip_validation": "on", "expires_on": day.isoformat()}
+    )
+
+    api_key.refresh_from_db()
+    assert response.status_code == 302
+    assert timezone.localtime(api_key.expires_at).date() == day
+    assert resolve(org, purpose=Purpose.CHAT, provider="openai", strategy=Strategy.BYOK).ok
+
+
+def test_rotate_form_prefills_future_expiry(client_for, api_key):
+    day = timezone.localdate() + timezone.timedelta(days=20)
+    ApiKey.objects.filter(pk=api_key.pk).update(expires_at=timezone.now() + timezone.timedelta(days=20))
+
+    page = client_for("security").get(_url(api_key))
+
+    assert page.context["form"]["expires_on"].value() == day
