@@ -6,6 +6,7 @@ import pytest
 
 from providers import (
     AuthenticationFailed,
+    ChatAdapter,
     ChatMessage,
     ChatRequest,
     ErrorCode,
@@ -104,3 +105,11 @@ def test_client_reused_within_loop_and_rebuilt_across_loops(fake_openai):
     assert second_loop[0] is second_loop[1]
     assert first_loop[0] is not second_loop[0]
     assert len(fake_openai.requests) == 4
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "extractive"])
+def test_every_adapter_meets_protocol(provider):
+    adapter = get_adapter(provider, api_key="k", base_url="http://127.0.0.1:9")
+
+    assert isinstance(adapter, ChatAdapter)
+    assert adapter.provider == provider
