@@ -118,7 +118,7 @@ async def measure(base_url, fake, agent_id, token, model, requests, concurrency)
     async def through_api():
         response = await api.post(f"/api/v1/agents/{agent_id}/chat", json=body, headers=headers)
         if response.status_code != 200:
-            raise RuntimeError(f"API answered {response.status_code}: {response.text[:300]}")
+            raise RuntimeError(f"API returned {response.status_code}: {response.text[:300]}")
 
     try:
         warmup = max(20, concurrency * 2)
@@ -156,6 +156,10 @@ def prepare_database(database, workdir):
             connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
             connection.execute(f"CREATE DATABASE {PG_DATABASE}")
         env["DATABASE_URL"] = f"{server}/{PG_DATABASE}"
+        # Under ASGI each request runs its synchronous code in a fresh thread, so a persistent
+        # connection (CONN_MAX_AGE > 0) is opened per request and never reused or closed, and
+        # PostgreSQL runs out of connection slots (seen here after about 100 requests).
+        env["DATABASE_CONN_MAX_AGE"] = "0"
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([PYTHON, "manage.py", "load_catalog"], cwd=ROOT, env=env, check=True, capture_output=True)
     return env
