@@ -74,6 +74,9 @@ class ChatResult:
     model: str
     citations: list[Passage] = field(default_factory=list)
     provider_finish_reason: str = ""  # the provider's own value, e.g. "end_turn" or "MAX_TOKENS"
+    # False when the provider sent no usage (e.g. a gateway that ignores include_usage):
+    # the token counts are then 0 and the caller must settle quota from its own estimate.
+    usage_reported: bool = True
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,7 @@ class GeminiAdapter(SdkAdapter):
         input_tokens, output_tokens = self._usage(response)
         finish_reason = self._finish_reason(response)
         return ChatResult(
+            usage_reported=response.usage_metadata is not None,
             text=self._text(response),
             input_tokens=input_tokens,
             output_tokens=output_tokens,
@@ -156,6 +157,7 @@ class GeminiAdapter(SdkAdapter):
         )
         parts: list[str] = []
         input_tokens = output_tokens = 0
+        usage_reported = False
         finish_reason = ""
         request_id = ""
         model = request.model
@@ -164,6 +166,7 @@ class GeminiAdapter(SdkAdapter):
             model = chunk.model_version or model
             # Each chunk's usage_metadata is the running total, so the last one counts.
             if chunk.usage_metadata is not None:
+                usage_reported = True
                 input_tokens, output_tokens = self._usage(chunk)
             finish_reason = self._finish_reason(chunk) or finish_reason
             text = self._text(chunk)
@@ -172,6 +175,7 @@ class GeminiAdapter(SdkAdapter):
                 yield TextDelta(text)
         yield StreamEnd(
             ChatResult(
+                usage_reported=usage_reported,
                 text="".join(parts),
                 input_tokens=input_tokens,
                 output_tokens=output_tokens,

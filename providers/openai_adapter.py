@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 import openai
 
 from .base import ChatRequest, ChatResult, ErrorCode, FinishReason, ProviderError, StreamEnd, TextDelta
 from .retry import parse_retry_after
 from .sdk_adapter import TIMEOUT_ERRORS, TRANSPORT_ERRORS, SdkAdapter, status_code_error
 from .tls import shared_ssl_context
+
+logger = logging.getLogger(__name__)
 
 FINISH_REASONS = {
     "stop": FinishReason.STOP,
@@ -63,7 +67,10 @@ class OpenAIAdapter(SdkAdapter):
             raise self._error(ErrorCode.PROVIDER_UNAVAILABLE, f"OpenAI returned no choices for model {request.model}")
         choice = completion.choices[0]
         usage = completion.usage
+        if usage is None:
+            logger.warning("OpenAI reported no usage for model %s (request id %s)", request.model, completion._request_id)
         return ChatResult(
+            usage_reported=usage is not None,
             text=choice.message.content or "",
             input_tokens=usage.prompt_tokens if usage else 0,
             output_tokens=usage.completion_tokens if usage else 0,
@@ -81,6 +88,7 @@ class OpenAIAdapter(SdkAdapter):
         )
         parts: list[str] = []
         input_tokens = output_tokens = 0
+        usage_reported = False
         provider_finish_reason = ""
         model = request.model
         request_id = stream.response.headers.get("x-request-id", "")
@@ -90,6 +98,7 @@ class OpenAIAdapter(SdkAdapter):
                 request_id = request_id or chunk.id
                 # The include_usage chunk comes last and has no choices.
                 if chunk.usage is not None:
+                    usage_reported = True
                     input_tokens = chunk.usage.prompt_tokens
                     output_tokens = chunk.usage.completion_tokens
                 for choice in chunk.choices:
@@ -100,8 +109,11 @@ class OpenAIAdapter(SdkAdapter):
                     if choice.delta and choice.delta.content:
                         parts.append(choice.delta.content)
                         yield TextDelta(choice.delta.content)
+        if not usage_reported:
+            logger.warning("OpenAI stream sent no usage chunk for model %s (request id %s)", request.model, request_id)
         yield StreamEnd(
             ChatResult(
+                usage_reported=usage_reported,
                 text="".join(parts),
                 input_tokens=input_tokens,
                 output_tokens=output_tokens,

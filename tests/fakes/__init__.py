@@ -19,6 +19,7 @@ Fixture API (the same on every fake):
   path. Assert `fake.requests == []` to prove that no call reached the provider.
 - `fake.answer_text`, `fake.input_tokens`, `fake.output_tokens`: the answer and the usage
   every successful chat reports, streamed or not (streams send it word by word).
+- `fake_openai.stream_usage = False`: streams end without the include_usage chunk.
 - `fake_gemini.thoughts_tokens`: thinking tokens reported apart from the answer's (default 0).
 - `fake.models`: model ids that the model list returns and chat accepts (others get 404).
 - `fake.invalid_keys`: keys always rejected the provider's way. Any other non-empty key works.

@@ -23,6 +23,8 @@ class FakeOpenAI(FakeProviderServer):
     def __init__(self):
         super().__init__()
         self.models = catalog_models(self.provider)
+        # False imitates a gateway that ignores stream_options and sends no usage chunk.
+        self.stream_usage = True
         self._ids = itertools.count(1)
 
     def key_of(self, request: RecordedRequest) -> str:
@@ -99,7 +101,7 @@ class FakeOpenAI(FakeProviderServer):
             return Response(200, headers=headers, events=events)
         events.extend(sse(chunk({"content": word})) for word in words)
         events.append(sse(chunk({}, finish_reason="stop")))
-        if (payload.get("stream_options") or {}).get("include_usage"):
+        if self.stream_usage and (payload.get("stream_options") or {}).get("include_usage"):
             events.append(
                 sse({"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [], "usage": usage})
             )

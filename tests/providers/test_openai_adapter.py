@@ -96,3 +96,29 @@ def test_quota_exhausted_is_not_retried(fake_openai):
 
     assert caught.value.code == ErrorCode.PROVIDER_QUOTA_EXHAUSTED
     assert len(fake_openai.requests) == 1
+
+
+def test_stream_without_usage_is_flagged(fake_openai, caplog):
+    fake_openai.stream_usage = False
+
+    async def last_event():
+        events = [event async for event in adapter_for(fake_openai).stream(request())]
+        return events[-1]
+
+    result = asyncio.run(last_event()).result
+
+    assert result.text == fake_openai.answer_text
+    assert result.usage_reported is False
+    assert (result.input_tokens, result.output_tokens) == (0, 0)
+    assert "sent no usage chunk" in caplog.text
+
+
+def test_stream_with_usage_is_reported(fake_openai):
+    async def last_event():
+        events = [event async for event in adapter_for(fake_openai).stream(request())]
+        return events[-1]
+
+    result = asyncio.run(last_event()).result
+
+    assert result.usage_reported is True
+    assert result.output_tokens == fake_openai.output_tokens
