@@ -46,8 +46,8 @@ class ApiKeyTable(tables.Table):
 
     def render_label(self, record):
         url = reverse("keys:detail", args=[record.public_id])
-        # The table sits in an hx-boost container for sorting and paging; the detail page
-        # is a whole page, so this link must not be swapped into the table.
+        # The table sits in an hx-boost container for sorting and paging. The detail page is
+        # a whole page, so this link opts out of the boosted swap.
         return format_html('<a href="{}" hx-boost="false">{}</a>', url, record.label)
 
     def render_fingerprint(self, record):
