@@ -85,6 +85,9 @@ def edit_roles(request, public_id):
                 messages.success(
                     request, _("Roles of %(email)s were saved.") % {"email": membership.user.email}
                 )
+                if membership.user_id == request.user.pk and Perm.MANAGE_ORG not in membership.permissions:
+                    # The user gave up managing members, so the members page would answer 403.
+                    return redirect("dashboard")
                 return redirect("orgs:members")
     else:
         form = RolesForm(initial={"roles": membership.roles})
