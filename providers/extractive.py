@@ -1,9 +1,9 @@
 """The offline extractive model: answers by quoting the passages that best match the question.
 
 It needs no network and no key. It ranks `ChatRequest.passages` by term overlap with the
-last user message (words for Latin script, characters and character bigrams for CJK),
-quotes the best sentences of the top passages with numbered citations, and states that it is
-not a language model. It reports zero tokens because nothing is billed.
+last user message, counting words for Latin script and characters plus character bigrams
+for CJK. The answer quotes the best sentences of the top passages with numbered citations
+and states that it is not a language model. Usage is zero tokens because nothing is billed.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ class GeminiAdapter(SdkAdapter):
     provider = "gemini"
 
     def _make_client(self):
-        # The adapter holds this Client, not only its `.aio`, while calls run: google-genai
+        # The adapter keeps a reference to this Client, not only to its `.aio`: google-genai
         # closes its HTTP client when the Client object is garbage-collected (seen with
         # google-genai 3.6: "Cannot send a request, as the client has been closed").
         http_options = types.HttpOptions(
@@ -86,8 +86,8 @@ class GeminiAdapter(SdkAdapter):
             # google-genai 3.x would default to v1.
             api_version="v1beta",
             timeout=int(self.timeout * 1000),  # milliseconds
-            # genai builds a sync and an async HTTP client and a websocket TLS context per
-            # Client ("ssl" is the websocket one); all three share one context.
+            # Each genai Client builds a sync HTTP client, an async one and a websocket TLS
+            # context ("ssl"). All three get the shared context.
             client_args={"verify": shared_ssl_context()},
             async_client_args={"verify": shared_ssl_context(), "ssl": shared_ssl_context()},
         )
