@@ -30,8 +30,10 @@ Fixture API (the same on every fake):
 - `fake.fail_invalid_key(times=1)`: the provider's bad-key answer (OpenAI and Anthropic
   401; Gemini 400 INVALID_ARGUMENT with reason API_KEY_INVALID).
 - `fake.slow(seconds, times=1)`: wait before answering (for timeouts).
-- `fake.break_stream(after_deltas=1, times=1)`: a 200 stream that sends some deltas and
-  then the provider's in-stream error event.
+- `fake.break_stream(after_deltas=1, times=1, code=None, message=None)`: a 200 stream
+  that sends some deltas and then the provider's in-stream error event. `code` sets the
+  error's type for OpenAI ("server_error") and Anthropic ("overloaded_error"), and its
+  HTTP status for Gemini (500).
 - `fake.chunk_delay`: seconds between streamed events (default 0).
 - `fake.echo_key_in_errors` (default True): error messages repeat the presented key in
   full, the worst case for redaction tests.
