@@ -7,7 +7,7 @@ from django.utils import timezone
 from keys.models import ApiKey, KeyVersion
 from keys.plaintext import current_secret
 from orgs.models import AuditEvent
-from tests.fakes.fixtures import fake_openai  # noqa: F401
+from tests.fakes.fixtures import fake_anthropic, fake_gemini, fake_openai, fake_providers  # noqa: F401
 
 from .helpers import make_key, unique_secret
 
@@ -146,3 +146,21 @@ def test_add_with_expiry(manager, org):
 
     api_key = ApiKey.objects.get()
     assert timezone.localtime(api_key.expires_at).date() == day
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini"])
+def test_add_validates_each_provider(manager, org, settings, fake_providers, provider):  # noqa: F811
+    fake = fake_providers[provider]
+    setattr(settings, f"{provider.upper()}_BASE_URL", fake.base_url)
+    good = _form(provider=provider, label=f"{provider} key")
+    bad = _form(provider=provider, label=f"{provider} bad key")
+    fake.invalid_keys.add(bad["secret"])
+
+    accepted = manager.post(URL, good)
+    rejected = manager.post(URL, bad)
+
+    assert accepted.status_code == 302
+    assert rejected.status_code == 200
+    assert "rejected this key" in rejected.content.decode()
+    assert list(ApiKey.objects.values_list("label", flat=True)) == [f"{provider} key"]
+    assert {fake.key_of(request) for request in fake.requests} == {good["secret"], bad["secret"]}
