@@ -61,7 +61,7 @@ def seed(organization, users, stdout):
         )
         return
     _token, plaintext = ChannelToken.issue(api_channel, DEMO_TOKEN_NAME, created_by=builder)
-    # NOTE: printing the token is the one place it is shown, like the dashboard's create action.
+    # Printing the token is the one time it is shown, as with the create action on the agent page.
     base = "http://127.0.0.1:8000"
     stdout.write(f"  API token for {DEMO_AGENT_NAME} (shown once): {plaintext}")
     stdout.write(

@@ -1,4 +1,4 @@
-"""Which models an agent may use, and the routing explanation shown on its page."""
+"""Model choices per billing strategy, and the routing explanation shown on an agent's page."""
 
 from dataclasses import dataclass
 
@@ -66,7 +66,7 @@ def model_choices(organization, strategy) -> list[tuple[str, str]]:
 
 @dataclass
 class RoutingExplanation:
-    """What a chat call for an agent would do right now, in words for the agent's page."""
+    """The credential, quota and outcome of a chat call for an agent right now, worded for its page."""
 
     ok: bool
     billing_source: str
