@@ -105,7 +105,6 @@ def widget_config(request, widget_id):
                 "sources": _("Sources"),
                 "thinking": _("Answering…"),
                 "failed": _("The answer failed. Please try again."),
-                "rate_limited": _("Too many messages. Please wait %(seconds)s seconds."),
                 "partial": _("The answer was cut off. Please ask again."),
             },
         }

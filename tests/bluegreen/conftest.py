@@ -27,6 +27,12 @@ Parcels leave the warehouse in Rotterdam every weekday before noon.
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Hash the fixture users' passwords with MD5: PBKDF2 costs seconds per test on a busy machine."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.GEMINI_BASE_URL = "http://127.0.0.1:9"

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.cache import cache
 from django.test import Client
 
@@ -33,7 +34,12 @@ def chat(client, channel, message="When do parcels leave the warehouse?", origin
 
 
 def events_of(response):
-    body = b"".join(response.streaming_content).decode()
+    """Read a streamed NDJSON answer; the sync test client hands async streams over unread."""
+
+    async def read():
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    body = async_to_sync(read)().decode()
     return [json.loads(line) for line in body.splitlines() if line.strip()]
 
 
@@ -179,7 +185,9 @@ def test_chat_rejects_disallowed_origin(widget_channel):
 def test_chat_rate_limited_per_visitor(widget_channel):
     client = Client()
     for _ in range(3):
-        assert chat(client, widget_channel).status_code == 200
+        response = chat(client, widget_channel)
+        assert response.status_code == 200
+        events_of(response)
 
     response = chat(client, widget_channel)
 
@@ -243,6 +251,8 @@ def test_chat_follows_swapped_agent_with_same_widget_id(widget_channel, agent):
     finished_run(candidate, passed=1)
     swap_channels(candidate, [widget_channel.public_id])
 
-    events_of(chat(Client(), widget_channel))
+    response = chat(Client(), widget_channel)
 
+    assert response.status_code == 200, response.content
+    events_of(response)
     assert Trace.objects.get().agent_id == candidate.pk
