@@ -91,19 +91,19 @@ def seed_events(organization, total, days):
                     counts_against_quota, demo)
                 SELECT %(org)s, ts, purpose, ({arrays['providers']})[a], ({arrays['models']})[a],
                     ({arrays['sources']})[a], ({arrays['keys']})[a], 'bench-agent-' || a,
-                    ({arrays['names']})[a], '', ({sql_array(CHANNELS)})[1 + g %% 3],
+                    ({arrays['names']})[a], '', ({sql_array(CHANNELS)})[(1 + g %% 3)::int],
                     ({arrays['departments']})[a], tokens_in, tokens_out,
                     CASE WHEN purpose = 'image' THEN 1 ELSE 0 END, 0,
                     round((tokens_in * ({arrays['prices_in']})[a]::numeric
                            + tokens_out * ({arrays['prices_out']})[a]::numeric) / 1000000, 8),
-                    CASE WHEN g %% 97 = 0 THEN 'failed' ELSE 'ok' END, 800 + g %% 3000, '',
+                    CASE WHEN g %% 97 = 0 THEN 'failed' ELSE 'ok' END, (800 + g %% 3000)::int, '',
                     ({arrays['sources']})[a] = 'hosted', false
                 FROM (
-                    SELECT g, 1 + (g * 7 + g / 13) %% {count} AS a,
+                    SELECT g, (1 + (g * 7 + g / 13) %% {count})::int AS a,
                         now() - make_interval(days => %(day)s + 1) + (g %% %(per_day)s) * interval '86400 seconds' / %(per_day)s AS ts,
                         CASE WHEN (g * 7 + g / 13) %% {count} = {count - 1} THEN 'image' ELSE 'chat' END AS purpose,
                         600 + (g * 7919) %% 3400 AS tokens_in, 80 + (g * 104729) %% 700 AS tokens_out
-                    FROM generate_series(1, %(per_day)s) AS g
+                    FROM generate_series(1::bigint, %(per_day)s) AS g
                 ) AS generated
                 """,
                 {"org": organization.pk, "day": day, "per_day": per_day},

@@ -200,7 +200,8 @@ def seed(organization, users, stdout):
         rebuild_rollups(organization, start=timezone.now() - timedelta(days=HISTORY_DAYS + 1))
         DemoSeed.objects.update_or_create(organization=organization)
     now = timezone.now()
-    alerts = record_spike_starts(organization, now - timedelta(days=HISTORY_DAYS - 14), now)
+    # Alert only on the last week, as the hourly beat task would have; older hours get chart markers only.
+    alerts = record_spike_starts(organization, now - timedelta(days=7), now)
     used, limit = _settle_current_period(organization)
     stdout.write(
         f"  Usage history: {len(events)} events over {HISTORY_DAYS} days, "

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Least
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -117,21 +117,21 @@ def exhausted_message(kind: QuotaKind, limit: int, used: int, requested: int, re
         "reset": formats.date_format(reset, "DATE_FORMAT"),
     }
     if kind == QuotaKind.HOSTED_TOKENS:
-        text = _gettext(
+        text = gettext(
             "The hosted token quota of this billing period is used up: %(used)s of %(limit)s "
             "tokens are used or reserved, and this call needs %(requested)s. Upgrade the plan, "
             "switch the agent to your own provider key (BYOK, under Settings → LLM API Keys), or "
             "wait for the quota to reset on %(reset)s."
         )
     elif kind == QuotaKind.IMAGE_UNITS:
-        text = _gettext(
+        text = gettext(
             "The image recognition quota of this billing period is used up: %(used)s of "
             "%(limit)s images are used or reserved, and this file needs %(requested)s. Upgrade "
             "the plan, add an organization Gemini key under Settings → LLM API Keys (Google "
             "bills it and it uses no quota), or wait for the quota to reset on %(reset)s."
         )
     else:
-        text = _gettext(
+        text = gettext(
             "The media transcription quota of this billing period is used up: %(used)s of "
             "%(limit)s minutes are used or reserved, and this file needs %(requested)s. Upgrade "
             "the plan, add an organization Gemini key under Settings → LLM API Keys (Google "

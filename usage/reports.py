@@ -168,10 +168,7 @@ def daily_rows(organization, start: date, end: date) -> list[dict]:
     queryset = DailyRollup.objects.filter(organization=organization, day__gte=start, day__lt=end).values(
         "day", "agent_name", *GROUP_COLUMNS, *SUM_COLUMNS
     )
-    rows = list(queryset)
-    for row in rows:
-        row["cost"] = Decimal(row["cost"])
-    return rows
+    return list(queryset)  # the DecimalField converter already returns cost as Decimal
 
 
 def apply_filters(rows, filters: Filters) -> list[dict]:
@@ -411,18 +408,30 @@ def key_labels(key_ids) -> dict:
     return {str(public_id): f"{label} …{fingerprint}" for public_id, label, fingerprint in found}
 
 
-def cost_split(organization, filters: Filters) -> list[dict]:
+def report_days(organization, filters: Filters) -> tuple[date, date]:
+    """Return the days (start, exclusive end) that the page reads: the range and its whole periods."""
+    periods = periods_touched(organization.plan.billing_day, filters.start, filters.end)
+    return min(periods[0][0], filters.start), max(periods[-1][1], filters.end + timedelta(days=1))
+
+
+def in_range(rows, filters: Filters) -> list[dict]:
+    return [row for row in rows if filters.start <= row["day"] <= filters.end]
+
+
+def cost_split(organization, filters: Filters, rows=None) -> list[dict]:
     """Return, per billing period that the range touches, what the platform and providers bill.
 
     Platform subscription: the plan price, plus hosted tokens beyond the plan's monthly
     quota at the overage price when the plan allows overage. Provider invoices (estimates at
     list prices): BYOK usage per provider and key, and enrichment on the organization's
     Google key under Google. Whole periods are shown and the filters do not apply, because
-    invoices cover whole periods of the whole organization.
+    invoices cover whole periods of the whole organization. `rows` are daily rows that cover
+    those periods, when the caller has them already.
     """
     plan = organization.plan
     periods = periods_touched(plan.billing_day, filters.start, filters.end)
-    rows = daily_rows(organization, periods[0][0], periods[-1][1])
+    if rows is None:
+        rows = daily_rows(organization, periods[0][0], periods[-1][1])
     labels = key_labels({row["key_id"] for row in rows})
     result = []
     for period_start, period_end in periods:

@@ -52,13 +52,21 @@ class CostAndTokensColumn(tables.Column):
         return self.render_cell(record)
 
 
+def total_footer(table, bound_column):
+    """Return the footer cell of a chargeback column: the column's value in the total line."""
+    column = bound_column.column
+    if isinstance(column, CostAndTokensColumn):
+        return column.render_cell(table.total)
+    return table.total.get(bound_column.name, "")
+
+
 class ChargebackTable(tables.Table):
-    period = tables.Column(verbose_name=_("Billing period"))
-    department = tables.Column(verbose_name=_("Department"))
-    hosted = CostAndTokensColumn("hosted_", verbose_name=_("Hosted (plan quota)"))
-    byok = CostAndTokensColumn("byok_", verbose_name=_("Own keys (BYOK)"))
-    org_google = CostAndTokensColumn("org_google_", verbose_name=_("Organization Google key"))
-    total = CostAndTokensColumn("", verbose_name=_("Total"))
+    period = tables.Column(verbose_name=_("Billing period"), footer=total_footer)
+    department = tables.Column(verbose_name=_("Department"), footer=total_footer)
+    hosted = CostAndTokensColumn("hosted_", verbose_name=_("Hosted (plan quota)"), footer=total_footer)
+    byok = CostAndTokensColumn("byok_", verbose_name=_("Own key (BYOK)"), footer=total_footer)
+    org_google = CostAndTokensColumn("org_google_", verbose_name=_("Organization Google key"), footer=total_footer)
+    total = CostAndTokensColumn("", verbose_name=_("Total"), footer=total_footer)
 
     class Meta:
         attrs = {"class": "table usage-table"}
@@ -66,11 +74,6 @@ class ChargebackTable(tables.Table):
         orderable = False
 
     def __init__(self, data, *, total, **kwargs):
-        """Show `total` (the chargeback's total line) in the footer of each column."""
+        """Keep `total`, the chargeback's total line, for the footer row."""
         super().__init__(data, **kwargs)
-        for bound_column in self.columns:
-            column = bound_column.column
-            if isinstance(column, CostAndTokensColumn):
-                column.footer = column.render_cell(total)
-            else:
-                column.footer = total.get(bound_column.name, "")
+        self.total = total

@@ -1,6 +1,5 @@
 """The usage dashboard and its CSV exports (Perm.VIEW_USAGE)."""
 
-from datetime import timedelta
 import csv
 
 from django.http import Http404, HttpResponse
@@ -23,9 +22,11 @@ def build_report(request):
     """Compute everything the page and the exports show, from the request's filters."""
     organization = request.organization
     filters = reports.parse_filters(request.GET)
-    all_rows = reports.daily_rows(organization, filters.start, filters.end + timedelta(days=1))
+    period_rows = reports.daily_rows(organization, *reports.report_days(organization, filters))
+    all_rows = reports.in_range(period_rows, filters)
     rows = reports.apply_filters(all_rows, filters)
     return {
+        "period_rows": period_rows,
         "filters": filters,
         "options": reports.filter_options(all_rows),
         "rows": rows,
@@ -60,7 +61,7 @@ def dashboard(request):
         "spike_count": sum(1 for point in series["points"] if point["spike"]),
         "breakdown_tables": breakdown_tables,
         "chargeback_table": chargeback_table,
-        "cost_split": reports.cost_split(request.organization, filters),
+        "cost_split": reports.cost_split(request.organization, filters, report["period_rows"]),
         "quota_bars": reports.quota_usage_for(request),
         "querystring": filters.querystring(),
     }
