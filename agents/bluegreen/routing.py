@@ -1,4 +1,4 @@
-"""Which agent answers a turn on a channel: the channel's agent, or a canary candidate.
+"""Which agent serves a turn on a channel: the channel's agent, or a canary candidate.
 
 A canary sends a share of a channel's new conversations to a candidate of the same family.
 The conversation stores the agent that started it, so while the canary lasts every later
@@ -22,7 +22,7 @@ class CanaryRejected(Exception):
 
 
 def serving_agent(channel, conversation=None):
-    """Return the agent that answers the next turn on channel, with its organization loaded.
+    """Return the agent that serves the next turn on channel, with its organization loaded.
 
     Reads the canary once; callers keep the returned agent for the whole request.
     """

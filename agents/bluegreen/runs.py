@@ -38,8 +38,13 @@ def active_run(agents):
     return RegressionRun.objects.filter(agent__in=agents, status__in=ACTIVE_RUN_STATUSES).first()
 
 
-def latest_finished_run(agent):
-    return RegressionRun.objects.filter(agent=agent, status=RunStatus.FINISHED).order_by("-finished_at", "-id").first()
+def latest_finished_run(agent, current_model_only=False):
+    """Return agent's latest finished run; with current_model_only, only one of its current model."""
+    runs = RegressionRun.objects.filter(agent=agent, status=RunStatus.FINISHED)
+    if current_model_only:
+        # NOTE: only the model is compared; a run made before a prompt edit still counts.
+        runs = runs.filter(provider=agent.provider, model_id=agent.model_id)
+    return runs.order_by("-finished_at", "-id").first()
 
 
 @transaction.atomic

@@ -51,9 +51,9 @@ class Gate:
     @property
     def reason(self) -> str:
         if self.candidate_run is None:
-            return _("The candidate has no finished regression run.")
+            return _("The candidate has no finished regression run with its current model.")
         if self.live_run is None:
-            return _("The live agent “%(name)s” has no finished regression run to compare with.") % {
+            return _("The live agent “%(name)s” has no finished regression run with its current model.") % {
                 "name": self.live_agent.name
             }
         values = {
@@ -80,7 +80,13 @@ class Gate:
 
 
 def check_gate(live_agent, candidate) -> Gate:
-    return Gate(live_agent, candidate, latest_finished_run(live_agent), latest_finished_run(candidate))
+    """Compare the latest finished runs of both agents made with their current models."""
+    return Gate(
+        live_agent,
+        candidate,
+        latest_finished_run(live_agent, current_model_only=True),
+        latest_finished_run(candidate, current_model_only=True),
+    )
 
 
 def swappable_channels(candidate):

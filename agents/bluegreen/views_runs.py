@@ -66,8 +66,9 @@ def compare(request, agent_id):
         if live is None:
             messages.error(request, _("No agent %(id)s exists in this agent's family.") % {"id": live_id})
     if live is None:
-        default = live_agent_of(candidate)
-        live = default if default is not None and default.pk != candidate.pk else (agents[0] if agents else None)
+        live = live_agent_of(candidate)
+    if live is None or live.pk == candidate.pk:
+        live = agents[0] if agents else None
 
     live_run = latest_finished_run(live) if live is not None else None
     candidate_run = latest_finished_run(candidate)

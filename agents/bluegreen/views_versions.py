@@ -33,8 +33,7 @@ def family_agents(agent):
 
 def live_agent_of(agent):
     """Return the family's agent that serves the most API and widget channels, or None."""
-    best = family_agents(agent).filter(live_channels__gt=0).order_by("-live_channels", "created_at").first()
-    return best
+    return family_agents(agent).filter(live_channels__gt=0).order_by("-live_channels", "created_at").first()
 
 
 def family_channels(agent):

@@ -59,7 +59,7 @@ def rate_limit_per_minute(channel) -> int:
 def request_origin(request) -> str | None:
     """Return the normalized origin of a request from its Origin header, else from its Referer.
 
-    Browsers omit Origin on same-origin GET requests, so the Referer's origin stands in there.
+    Browsers omit Origin on same-origin GET requests, so there the Referer's origin is used.
     Both headers are set by the browser; the check keeps other websites from embedding the
     widget, and is no authentication of non-browser clients, which can send any header.
     """

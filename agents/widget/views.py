@@ -188,8 +188,8 @@ async def widget_chat(request, widget_id):
         except ChatError as failure:
             if failure.http_status == 422:
                 return error_response(422, failure.code, failure.message, origin)
-            # Other refusals name the organization's key or plan problems, which are not the
-            # visitor's business: the builder sees them in the traces and the agent's page.
+            # Other refusals describe the organization's key or plan problems, which visitors
+            # must not read. Builders find them on the agent's page and in the usage refusals.
             logger.warning("Widget %s turn refused: %s", channel.public_id, failure.code)
             return error_response(
                 503, failure.code, _("The assistant is not available right now. Please try again later."), origin

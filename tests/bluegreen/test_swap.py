@@ -376,3 +376,13 @@ def test_versions_view_without_permission_403(client_for, agent):
 
 def test_versions_view_bad_id_404(client_for, agent):
     assert client_for("builder").get("/agents/00000000-0000-0000-0000-000000000000/versions/").status_code == 404
+
+
+def test_swap_ignores_run_of_previous_model(agent, candidate, api_channel):
+    finished_run(agent, passed=1)
+    finished_run(candidate, passed=3)
+    candidate.model_id = "extractive-v2"
+    candidate.save()
+
+    with pytest.raises(SwapRejected, match="no finished regression run with its current model"):
+        swap_channels(candidate, [api_channel.public_id])
