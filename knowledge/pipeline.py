@@ -37,10 +37,16 @@ def queue_document(document, *, enqueue=True):
         transaction.on_commit(lambda: ingest_document.delay(document.pk))
 
 
-def _set_status(document, status, progress, reason=""):
+STATUS_FIELDS = ["status", "progress", "status_reason", "heartbeat_at", "updated_at"]
+# Written with the next status change, so each stage costs one commit.
+CONTENT_FIELDS = ["file", "url", "size", "sha256", "mime_type", "title"]
+
+
+def _set_status(document, status, progress, reason="", *, with_content=False):
     document.status, document.progress, document.status_reason = status, progress, reason
     document.heartbeat_at = timezone.now()
-    document.save(update_fields=["status", "progress", "status_reason", "heartbeat_at", "updated_at"])
+    fields = STATUS_FIELDS + (CONTENT_FIELDS if with_content else [])
+    document.save(update_fields=fields)
 
 
 def _claim(document_id):
@@ -78,7 +84,6 @@ def _load_content(document):
             raise ExtractionError(_("The stored file is missing. Upload it again.")) from error
     document.size = len(data)
     document.sha256 = hashlib.sha256(data).hexdigest()
-    document.save(update_fields=["file", "url", "size", "sha256", "updated_at"])
     return data
 
 
@@ -144,12 +149,11 @@ def process_document(document_id):
         extracted = extract(data, filename=document.original_filename, url=document.url)
         document.mime_type = extracted.mime_type
         if extracted.title and document.source != Document.Source.UPLOAD:
-            document.title = extracted.title
-        document.save(update_fields=["mime_type", "title", "updated_at"])
+            document.title = extracted.title[:300]
 
         sections, warnings = list(extracted.sections), []
         if extracted.assets:
-            _set_status(document, Document.Status.ENRICHING, 40)
+            _set_status(document, Document.Status.ENRICHING, 40, with_content=True)
             enriched, warnings = _enrich(document, extracted)
             sections.extend(enriched)
         if not sections and extracted.needs_page_enrichment:
@@ -161,11 +165,11 @@ def process_document(document_id):
             # An image or recording whose enrichment was skipped stays findable by its name
             # until "Re-process enrichment" adds its description.
             sections = [Section(asset.name, heading=asset.name) for asset in extracted.assets]
-        _set_status(document, Document.Status.INDEXING, 80)
+        _set_status(document, Document.Status.INDEXING, 80, with_content=True)
         count = _index(document, sections, warnings)
     except (ExtractionError, FetchError) as error:
         logger.info("Document %s failed: %s", document.public_id, error)
-        _set_status(document, Document.Status.FAILED, 100, str(error)[:1000])
+        _set_status(document, Document.Status.FAILED, 100, str(error)[:1000], with_content=True)
         return Document.Status.FAILED
     except Exception:
         logger.exception("Document %s failed unexpectedly", document.public_id)

@@ -65,16 +65,30 @@ def _knowledge_base_pks(organization, knowledge_base_ids):
     return sorted(found)
 
 
-def _ranked_chunk_ids(base_pks, terms, k):
+def _run_query(base_pks, terms, k, operator):
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            expression = " | ".join(f"'{term}'" for term in terms)
+            expression = f" {'&' if operator == 'AND' else '|'} ".join(f"'{term}'" for term in terms)
             cursor.execute(POSTGRES_QUERY, [expression, expression, base_pks, k])
         else:
-            expression = " OR ".join(f'"{term}"' for term in terms)
+            expression = f" {operator} ".join(f'"{term}"' for term in terms)
             placeholders = ", ".join(["%s"] * len(base_pks))
             cursor.execute(SQLITE_QUERY.format(placeholders=placeholders), [expression, *base_pks, k])
         return cursor.fetchall()
+
+
+def _ranked_chunk_ids(base_pks, terms, k):
+    """Return (chunk id, score) rows: chunks with every term first, then chunks with any term.
+
+    Ranking only the intersection is fast even when one term occurs in most chunks; the
+    OR query runs only when fewer than k chunks contain every term.
+    """
+    ranked = _run_query(base_pks, terms, k, "AND") if len(terms) > 1 else []
+    if len(ranked) < k:
+        seen = {row[0] for row in ranked}
+        # Chunks that contain every term outrank the rest whatever their scores.
+        ranked += [row for row in _run_query(base_pks, terms, k, "OR") if row[0] not in seen][: k - len(ranked)]
+    return ranked
 
 
 def citation_label(document_title, page=None, heading="", url=""):
@@ -91,8 +105,9 @@ def citation_label(document_title, page=None, heading="", url=""):
 def search(organization, knowledge_base_ids, query: str, k: int = 5) -> list[SearchHit]:
     """Return the top-k chunks of the given knowledge bases for query, best first.
 
-    Terms are OR-ed and ranked by BM25 on SQLite and by ts_rank_cd on PostgreSQL, so the two
-    databases agree on which chunks match but not on score values.
+    Chunks that contain every term come first, then chunks with any term. Ranking is BM25 on
+    SQLite and ts_rank_cd on PostgreSQL, so the two databases agree on which chunks match
+    but not on score values.
     """
     from .models import Chunk
 
