@@ -43,6 +43,7 @@ def test_plan_page_in_chinese(client_for):
     client.cookies["django_language"] = "zh-hans"
     response = client.get(URL)
     assert "每月托管配额".encode() in response.content
+    assert b"100,000" in response.content
 
 
 def test_quota_bars_flag_follows_template():
