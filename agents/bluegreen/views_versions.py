@@ -63,6 +63,11 @@ def swap_batches(organization, family_id, limit=RECENT_SWAPS):
             event.batch_id, {"id": event.batch_id, "first": event, "events": [], "rolled_back": event.batch_id in reverted}
         )
         batch["events"].append(event)
+    for batch in batches.values():
+        # Offer a rollback only while some channel of the batch still points at the swap's target.
+        batch["can_roll_back"] = not batch["rolled_back"] and any(
+            event.channel.agent_id == event.to_agent_id for event in batch["events"]
+        )
     return list(batches.values())[:limit]
 
 

@@ -386,3 +386,19 @@ def test_swap_ignores_run_of_previous_model(agent, candidate, api_channel):
 
     with pytest.raises(SwapRejected, match="no finished regression run with its current model"):
         swap_channels(candidate, [api_channel.public_id])
+
+
+def test_versions_view_offers_rollback_of_latest_swap_only(client_for, agent, candidate, api_channel):
+    third = clone_agent(agent)
+    for member in (agent, candidate, third):
+        finished_run(member, passed=1)
+    first = swap_channels(candidate, [api_channel.public_id])
+    second = swap_channels(third, [api_channel.public_id])
+
+    versions = client_for("builder").get(f"/agents/{agent.public_id}/versions/").content.decode()
+    history = client_for("builder").get(f"/agents/channels/{api_channel.public_id}/history/").content.decode()
+
+    assert f"/agents/swaps/{second[0].batch_id}/rollback/" in versions
+    assert f"/agents/swaps/{first[0].batch_id}/rollback/" not in versions
+    assert "Superseded" in versions
+    assert history.count("/rollback/") == 1
