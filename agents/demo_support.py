@@ -26,16 +26,19 @@ DEMO_FAILURE_REQUEST_ID = "demo-seeded-timeout"
 def seed(organization, users, stdout, agent_name="Acme Helpdesk"):
     """Create the staff user and, for the demo agent, one answered and one failed traced turn."""
     seed_staff_user(stdout)
+
     agent = Agent.objects.select_related("organization__plan").filter(organization=organization, name=agent_name).first()
     if agent is None:
         stdout.write(f"  Agent {agent_name!r} not found: no demo traces for support.")
         return
     if Trace.objects.filter(agent=agent, provider_request_id=DEMO_FAILURE_REQUEST_ID).exists():
         return
+
     channel = Channel.objects.filter(agent=agent, kind=ChannelKind.PLAYGROUND).first()
     answered = answer_one_turn(agent, channel, users.get("builder"), stdout)
     if answered is None:
         return
+
     # NOTE: the offline extractive model cannot fail, so the failed turn is stored directly: it
     # repeats the answered turn's request with the outcome of a provider timeout.
     Trace.objects.create(
@@ -48,7 +51,7 @@ def seed(organization, users, stdout, agent_name="Acme Helpdesk"):
         request=answered.request,
         status=MessageStatus.FAILED,
         error_code="provider_timed_out",
-        error_message="The provider did not answer within 60 seconds (demo data).",
+        error_message="The provider timed out after 60 seconds (demo data).",
         latency_ms=60000,
         billing_source=answered.billing_source,
         provider_request_id=DEMO_FAILURE_REQUEST_ID,

@@ -1,7 +1,7 @@
 """Re-run a traced chat turn for support, with the request the trace stored.
 
 A reproduction sends the same model, parameters, system prompt, messages and passages that
-the original turn sent; it does not search the knowledge again, so a changed knowledge base
+the original turn sent. It does not search the knowledge again, so a changed knowledge base
 cannot hide the problem. The credential comes from `keys.resolver.resolve` with purpose
 SUPPORT and the original turn's billing: a hosted turn is re-run on the hosted key, a BYOK
 turn on the key that served it. Usage is recorded with purpose "support" and never counts

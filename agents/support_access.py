@@ -1,4 +1,4 @@
-"""Who may open an organization's traces, and with which rights.
+"""Access rules for an organization's traces, and the rights of each kind of reader.
 
 Two kinds of people read traces:
 

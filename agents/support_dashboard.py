@@ -1,4 +1,4 @@
-"""Dashboard banner that tells organization admins while platform support access is granted."""
+"""The dashboard banner shown to organization admins while platform support access is granted."""
 
 from django.urls import reverse
 from django.utils import timezone

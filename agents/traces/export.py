@@ -1,9 +1,8 @@
 """The redacted JSON bundle of a conversation (every turn with its trace), for bug reports.
 
-Traces never store a credential. The bundle still passes every text through `redact_text`,
-which removes strings shaped like provider keys, channel tokens and bearer tokens, the
-operator's configured hosted keys, and email addresses, so that a bundle pasted into a bug
-tracker carries no secret or personal address even when a customer typed one into a chat.
+Traces never store a credential, but a customer may type one into a chat. So the bundle
+passes every text through `redact_text`, which removes strings shaped like provider keys,
+channel tokens and bearer tokens, the operator's configured hosted keys, and email addresses.
 """
 
 import re
@@ -16,8 +15,8 @@ from ..models import Trace
 EXPORT_FORMAT = "flexyagents.trace-export/1"
 HOSTED_KEY_SETTINGS = ("HOSTED_OPENAI_API_KEY", "HOSTED_ANTHROPIC_API_KEY", "HOSTED_GEMINI_API_KEY")
 
-# NOTE: pattern-based redaction catches the key formats below; a secret of another shape that a
-# customer pasted into a message is only removed when it matches a configured hosted key.
+# NOTE: redaction by pattern catches only the key formats below. A secret of another shape in a
+# message is removed only when it equals a configured hosted key.
 SECRET_PATTERNS = [
     re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),  # OpenAI and Anthropic keys
     re.compile(r"AIza[0-9A-Za-z_\-]{20,}"),  # Google API keys

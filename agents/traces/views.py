@@ -70,9 +70,9 @@ def trace_detail(request, trace_id, org_id=None):
     trace = _trace(scope, trace_id)
     reproductions = list(trace.reproductions.select_related("requested_by")[:20])
     selected = reproductions[0] if reproductions else None
-    wanted = request.GET.get("reproduction")
-    if wanted:
-        selected = next((item for item in reproductions if str(item.public_id) == wanted), selected)
+    requested_id = request.GET.get("reproduction")
+    if requested_id:
+        selected = next((item for item in reproductions if str(item.public_id) == requested_id), selected)
     return render(request, "agents/traces/detail.html", detail_context(scope, trace, reproductions, selected))
 
 

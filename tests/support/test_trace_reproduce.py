@@ -55,7 +55,8 @@ def test_reproduce_shows_side_by_side_diff(client_for, hosted_trace, hosted_open
     assert page.lstrip().startswith('<section class="card comparison" id="comparison"')
     assert "<ins>A completely new answer.</ins>" in page
     assert "<del>" in page
-    assert "Original" in page and "Reproduction" in page
+    assert "Original" in page
+    assert "Reproduction" in page
 
 
 @pytest.mark.django_db
