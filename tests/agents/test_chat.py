@@ -286,3 +286,25 @@ def test_hosted_trace_has_no_key_id(org, settings, fake_openai):
     trace = Trace.objects.get()
     assert trace.credential_key_id is None
     assert not ApiKey.objects.exists()
+
+
+def test_client_disconnect_settles_once(org, settings, fake_openai):
+    host_provider(settings, "openai", fake_openai)
+    agent = loaded(make_agent(org))
+
+    async def run():
+        turn = await prepare_turn(agent, None, "How do refunds work?")
+        stream = turn.stream()
+        first = await stream.__anext__()
+        await stream.aclose()
+        return turn.result, first
+
+    result, first = async_to_sync(run)()
+
+    assert result.status == "partial"
+    assert result.answer == first
+    assert result.error.code == "client_disconnected"
+    assert UsageEvent.objects.count() == 1
+    used, reserved = quota_used(org)
+    assert reserved == 0
+    assert used > 0
