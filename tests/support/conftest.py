@@ -26,6 +26,12 @@ OPENAI_MODEL = catalog_models("openai")[0]
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hash the fixture users' passwords with MD5: PBKDF2 made each test's setup take seconds."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def offline_providers(settings):
     """Send every provider call to a closed port on 127.0.0.1 unless a test sets a fake."""
     settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
