@@ -42,6 +42,8 @@ def offline_providers(settings):
         setattr(settings, name, "")
     settings.AGENT_PROVIDER_MAX_RETRIES = 0
     settings.AGENT_PROVIDER_TIMEOUT_SECONDS = 5
+    # The member fixtures create six users; the default PBKDF2 hasher makes that take seconds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def host_provider(settings, provider, fake):
