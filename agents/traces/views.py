@@ -82,7 +82,7 @@ def detail_context(scope, trace, reproductions, selected):
         "scope": scope,
         "trace": trace,
         "stored": stored,
-        "passages": stored.get("passages") or [],
+        "passages": [link_safe_passage(item) for item in stored.get("passages") or []],
         "request_messages": stored.get("messages") or [],
         "reproductions": reproductions,
         "selected": selected,
@@ -94,6 +94,12 @@ def detail_context(scope, trace, reproductions, selected):
         "detail_url": scope.url("detail", trace_id=trace.public_id),
         "list_url": scope.url("list"),
     }
+
+
+def link_safe_passage(passage) -> dict:
+    """Return passage with "link" set only for an http(s) URL, so a stored javascript: URL is never a link."""
+    url = str(passage.get("url") or "")
+    return {**passage, "link": url if url.startswith(("https://", "http://")) else ""}
 
 
 @require_POST

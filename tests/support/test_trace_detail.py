@@ -90,3 +90,16 @@ def test_detail_byok_explains_support_cannot_reproduce(client_for, byok_trace):
 
     page = client_for("admin").get(detail_url(byok_trace)).content.decode()
     assert reverse("traces:reproduce", kwargs={"trace_id": byok_trace.public_id}) in page
+
+
+@pytest.mark.django_db
+def test_detail_links_only_http_passage_urls(client_for, hosted_trace):
+    passages = [
+        {"text": "a", "label": "Safe", "url": "https://docs.example/a", "score": 0.5},
+        {"text": "b", "label": "Unsafe", "url": "javascript:alert(1)", "score": 0.4},
+    ]
+    Trace.objects.filter(pk=hosted_trace.pk).update(request={**hosted_trace.request, "passages": passages})
+    page = client_for("support").get(detail_url(hosted_trace)).content.decode()
+    assert 'href="https://docs.example/a"' in page
+    assert 'href="javascript:' not in page
+    assert "Unsafe" in page
