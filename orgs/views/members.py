@@ -86,7 +86,7 @@ def edit_roles(request, public_id):
                     request, _("Roles of %(email)s were saved.") % {"email": membership.user.email}
                 )
                 if membership.user_id == request.user.pk and Perm.MANAGE_ORG not in membership.permissions:
-                    # The user gave up managing members, so the members page would answer 403.
+                    # Without the manage permission the members page would return 403.
                     return redirect("dashboard")
                 return redirect("orgs:members")
     else:

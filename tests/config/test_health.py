@@ -38,10 +38,10 @@ def test_health_broker_down_503(client, monkeypatch):
 
 @pytest.mark.django_db
 def test_health_database_down_503(client):
-    def refuse(execute, sql, params, many, context):
+    def fail_query(execute, sql, params, many, context):
         raise OperationalError("connection refused")
 
-    with connection.execute_wrapper(refuse):
+    with connection.execute_wrapper(fail_query):
         response = client.get(URL)
     assert response.status_code == 503
     assert response.json()["database"] == "OperationalError"

@@ -12,15 +12,15 @@ URL = "/settings/audit/"
 @pytest.fixture
 def events(org, other_org, members):
     admin = members["admin"]
-    made = [
+    created = [
         audit.record(org, "member.invited", actor=admin, details={"email": "a@example.com"}),
         audit.record(org, "key.revealed", actor=members["security"], target=("ApiKey", "k1")),
         audit.record(org, "member.removed", actor=admin, details={"email": "b@example.com"}),
         audit.record(other_org, "key.revealed", details={"email": "hidden@other.example"}),
     ]
     old = timezone.now() - datetime.timedelta(days=40)
-    AuditEvent.objects.filter(pk=made[0].pk).update(at=old)
-    return made
+    AuditEvent.objects.filter(pk=created[0].pk).update(at=old)
+    return created
 
 
 @pytest.mark.django_db
