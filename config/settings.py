@@ -358,3 +358,10 @@ CELERY_BEAT_SCHEDULE["keys-purge-retired-versions"] = {
 # --- bluegreen ---
 # Celery discovers only `<app>.tasks` modules, so the regression-run task module is listed here.
 CELERY_IMPORTS = ["agents.tasks_bluegreen"]
+# Minutes after which a queued or running regression run counts as failed, so a run whose
+# worker never started or died stops blocking new runs and swaps of its agent.
+BLUEGREEN_RUN_TIMEOUT_MINUTES = env.int("BLUEGREEN_RUN_TIMEOUT_MINUTES", default=30)
+if BLUEGREEN_RUN_TIMEOUT_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"BLUEGREEN_RUN_TIMEOUT_MINUTES={BLUEGREEN_RUN_TIMEOUT_MINUTES} is invalid: use a number of minutes of 1 or more."
+    )

@@ -9,7 +9,10 @@ import statistics
 from dataclasses import dataclass
 from decimal import Decimal
 
+from datetime import timedelta
+
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -33,8 +36,27 @@ def family_questions(agent):
     return GoldenQuestion.objects.filter(organization_id=agent.organization_id, family_id=agent.family_id)
 
 
+def expire_stale_runs(agents):
+    """Mark queued or running runs older than BLUEGREEN_RUN_TIMEOUT_MINUTES as failed.
+
+    A run whose task never started (no worker, broker down) or whose worker died would
+    otherwise block new runs and swaps of its agent for ever.
+    """
+    cutoff = timezone.now() - timedelta(minutes=settings.BLUEGREEN_RUN_TIMEOUT_MINUTES)
+    stale = RegressionRun.objects.filter(agent__in=agents, status__in=ACTIVE_RUN_STATUSES, created_at__lt=cutoff)
+    expired = stale.update(
+        status=RunStatus.FAILED,
+        finished_at=timezone.now(),
+        error=f"Timed out: not finished within {settings.BLUEGREEN_RUN_TIMEOUT_MINUTES} minutes. Start a new run.",
+    )
+    if expired:
+        logger.warning("Marked %d stale regression run(s) failed for agents %s", expired, [agent.pk for agent in agents])
+    return expired
+
+
 def active_run(agents):
-    """Return a queued or running run of any of agents, or None."""
+    """Return a queued or running run of any of agents, or None, after expiring stale runs."""
+    expire_stale_runs(agents)
     return RegressionRun.objects.filter(agent__in=agents, status__in=ACTIVE_RUN_STATUSES).first()
 
 
@@ -145,7 +167,10 @@ def execute_run(run_id: int) -> RegressionRun | None:
             status=RunStatus.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:1000]
         )
         raise
-    RegressionRun.objects.filter(pk=run.pk).update(status=RunStatus.FINISHED, finished_at=timezone.now())
+    # A run expired as stale meanwhile stays failed: its pass count may be incomplete.
+    RegressionRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=RunStatus.FINISHED, finished_at=timezone.now()
+    )
     run.refresh_from_db()
     return run
 

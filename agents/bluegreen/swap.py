@@ -17,7 +17,7 @@ from orgs import audit
 from ..models import Channel, RegressionRun, SwapEvent
 from ..models.agents import ChannelKind
 from ..models.golden import ACTIVE_RUN_STATUSES, SwapKind
-from .runs import latest_finished_run
+from .runs import expire_stale_runs, latest_finished_run
 
 MIN_OVERRIDE_REASON_CHARS = 10
 # Playground channels belong to one agent each (the builder's test chat), so they never move.
@@ -101,6 +101,7 @@ def swappable_channels(candidate):
 
 
 def _reject_active_runs(agents):
+    expire_stale_runs(agents)
     running = RegressionRun.objects.filter(agent__in=agents, status__in=ACTIVE_RUN_STATUSES).select_related("agent").first()
     if running is not None:
         raise SwapRejected(

@@ -187,3 +187,20 @@ def test_run_detail_without_permission_403(client_for, agent, questions):
 
 def test_run_detail_bad_id_404(client_for, agent):
     assert client_for("builder").get(f"/agents/{agent.public_id}/runs/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_stale_run_expires_and_unblocks(agent, questions, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.BLUEGREEN_RUN_TIMEOUT_MINUTES = 30
+    stale = create_run(agent)
+    RegressionRun.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(minutes=31))
+
+    fresh = create_run(agent)
+
+    stale.refresh_from_db()
+    assert stale.status == RunStatus.FAILED
+    assert "Timed out" in stale.error
+    assert fresh.status == RunStatus.QUEUED

@@ -402,3 +402,19 @@ def test_versions_view_offers_rollback_of_latest_swap_only(client_for, agent, ca
     assert f"/agents/swaps/{first[0].batch_id}/rollback/" not in versions
     assert "Superseded" in versions
     assert history.count("/rollback/") == 1
+
+
+def test_swap_not_blocked_by_stale_run(agent, candidate, api_channel, questions, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    finished_run(agent, passed=1)
+    finished_run(candidate, passed=1)
+    stale = create_run(candidate)
+    RegressionRun.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(minutes=settings.BLUEGREEN_RUN_TIMEOUT_MINUTES + 1))
+
+    swap_channels(candidate, [api_channel.public_id])
+
+    api_channel.refresh_from_db()
+    assert api_channel.agent_id == candidate.pk
