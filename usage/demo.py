@@ -1,6 +1,6 @@
 """Demo usage for `manage.py seed_demo`: about 60 days of generated history with a campaign spike.
 
-Generated events carry `demo=True`; seeding again deletes them and generates the same pattern
+Generated events carry `demo=True`. Seeding again deletes them and generates the same pattern
 relative to the current time, so real usage is never touched and the history stays recent.
 """
 
@@ -80,7 +80,11 @@ def _model_for(provider, wanted_vision=False, cheapest=True):
 def _calls_this_hour(rng, moment, rate):
     weekday = moment.weekday() < 5
     business = 8 <= moment.hour < 18
-    mean = rate * (1.0 if business else 0.08) * (1.0 if weekday else 0.25)
+    mean = rate
+    if not business:
+        mean *= 0.08
+    if not weekday:
+        mean *= 0.25
     # Poisson draw (Knuth's method): count uniform draws until their product falls below e^-mean.
     limit, calls, product = math.exp(-mean), 0, rng.random()
     while product > limit:

@@ -189,7 +189,7 @@ class HourlyRollup(Rollup):
 class DailyRollup(Rollup):
     """Usage sums per day in settings.TIME_ZONE: totals, breakdowns and chargeback read these.
 
-    A day of a month holds 1/24 of the rows of its hours, which keeps 90-day pages fast.
+    A day has up to 1/24 of the rows of its hours, which keeps 90-day pages fast.
     """
 
     organization = models.ForeignKey(

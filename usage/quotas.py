@@ -144,7 +144,7 @@ def reserve(organization, kind: QuotaKind, amount: int) -> Reservation:
     """Reserve amount units of the current period's quota, or raise QuotaExhausted.
 
     One conditional UPDATE adds the amount to `reserved` only while used + reserved + amount
-    stays within the limit; the row count tells whether it did. A limit of 0 admits nothing.
+    stays within the limit, and the updated row count shows whether it did. A limit of 0 admits nothing.
     """
     from .models import QuotaPeriod
 

@@ -484,7 +484,7 @@ def cost_split(organization, filters: Filters, rows=None) -> list[dict]:
 def chargeback(rows, billing_day: int) -> dict:
     """Return tokens and cost per billing period and department, split by billing source.
 
-    Each cost cell is rounded to cents once; row totals and the grand total are sums of the
+    Each cost cell is rounded to cents once. Row totals and the grand total are sums of the
     rounded cells, so the page, the CSV and a spreadsheet sum of the CSV agree to the cent.
     """
     raw = defaultdict(lambda: {source: {"tokens": 0, "cost": Decimal(0)} for source in SOURCES})
@@ -516,7 +516,15 @@ def quota_usage(organization) -> list[dict]:
     bars = []
     for kind in QuotaKind:
         period = current_period(organization, kind)
-        percent = min(round(period.used * 100 / period.limit), 100) if period.limit else (100 if period.used else 0)
+        if period.limit:
+            percent = min(round(period.used * 100 / period.limit), 100)
+        else:
+            percent = 100 if period.used else 0
+        level = "ok"
+        if percent >= 100:
+            level = "danger"
+        elif percent >= 80:
+            level = "warn"
         bars.append(
             {
                 "kind": kind.value,
@@ -525,7 +533,7 @@ def quota_usage(organization) -> list[dict]:
                 "reserved": period.reserved,
                 "limit": period.limit,
                 "percent": percent,
-                "level": "danger" if percent >= 100 else "warn" if percent >= 80 else "ok",
+                "level": level,
                 "resets": period.period_end,
             }
         )
