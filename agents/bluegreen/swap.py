@@ -63,7 +63,7 @@ class Gate:
             "name": self.live_agent.name,
         }
         if self.passed:
-            return _("The candidate passed %(candidate)d questions, the live agent “%(name)s” %(live)d.") % values
+            return _("The candidate passed %(candidate)d questions and the live agent “%(name)s” passed %(live)d.") % values
         return _(
             "The candidate passed %(candidate)d questions, fewer than the %(live)d of the live agent “%(name)s”."
         ) % values
