@@ -8,6 +8,7 @@ from django.utils import timezone
 from orgs.permissions import Perm
 
 from .models import Agent, Trace
+from .support_dashboard import banners  # noqa: F401  (the support-access banner for admins)
 
 
 def panel(request):

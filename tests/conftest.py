@@ -23,6 +23,15 @@ def skip_or_fail(reason):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hasher():
+    """Hash test passwords with MD5: PBKDF2 costs seconds per fixture on a busy 2-core machine."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def plan(db):
     return Plan.objects.create(
