@@ -86,6 +86,8 @@ def client_address(request) -> str:
 
 def take_rate_slot(channel, visitor: str) -> int | None:
     """Count one message of visitor on channel; return None if allowed, else seconds to wait."""
+    # NOTE: the default in-process cache (locmem) counts per worker process, so with several
+    # workers a visitor gets up to that many times the limit. Set CACHE_URL to Redis to share it.
     limit = rate_limit_per_minute(channel)
     now = time.time()
     window = int(now // RATE_WINDOW_SECONDS)
