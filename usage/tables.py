@@ -38,7 +38,7 @@ class BreakdownTable(tables.Table):
 class CostAndTokensColumn(tables.Column):
     """A cost with its token count below it; `accessor` names the prefix of both values."""
 
-    attrs = {"td": {"class": "num"}, "th": {"class": "num"}}
+    attrs = {"td": {"class": "num"}, "th": {"class": "num"}, "tf": {"class": "num"}}
 
     def __init__(self, prefix, **kwargs):
         self.prefix = prefix
