@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .catalog import MILLION
-from .models import BillingSource, DailyRollup, HourlyRollup
+from .models import BillingSource, DailyRollup, HourlyRollup, Refusal
 from .quotas import QuotaKind, billing_period
 from .spikes import baseline_span, check_series
 
@@ -507,6 +507,20 @@ def chargeback(rows, billing_day: int) -> dict:
         start = Decimal("0.00") if name.endswith("cost") else 0
         total[name] = sum((line[name] for line in lines), start)
     return {"lines": lines, "total": total}
+
+
+def refusal_count(organization, filters: Filters) -> int:
+    """Return how many calls were refused before any provider request in the range.
+
+    Only the agent and department filters apply, because a refusal has no billing source,
+    model or channel.
+    """
+    refusals = Refusal.objects.filter(organization=organization, at__gte=filters.start_at, at__lt=filters.end_at)
+    if filters.values.get("agent"):
+        refusals = refusals.filter(agent_id=filters.values["agent"])
+    if filters.values.get("department"):
+        refusals = refusals.filter(department=filters.values["department"])
+    return refusals.count()
 
 
 def quota_usage(organization) -> list[dict]:

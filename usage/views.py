@@ -60,6 +60,7 @@ def dashboard(request):
         "chart": reports.chart_payload(series),
         "spike_count": sum(1 for point in series["points"] if point["spike"]),
         "breakdown_tables": breakdown_tables,
+        "refusals": reports.refusal_count(request.organization, filters),
         "chargeback_table": chargeback_table,
         "cost_split": reports.cost_split(request.organization, filters, report["period_rows"]),
         "quota_bars": reports.quota_usage_for(request),

@@ -98,6 +98,18 @@ def test_any_sort_or_page_is_ok(client_for, usage_data, params):
     assert response.status_code == 200
 
 
+def test_refusals_counted_apart(client_for, usage_data, org):
+    from usage.recording import record_refusal
+
+    record_refusal(org, purpose="chat", reason="hosted_quota_exhausted", agent_id="agent-0", department="Support")
+    record_refusal(org, purpose="chat", reason="no_key", agent_id="agent-1", department="Sales")
+    response = client_for("finance").get(URL, {"preset": "7d"})
+    assert response.context["refusals"] == 2
+    assert response.context["totals"]["events"] == 30
+    filtered = client_for("finance").get(URL, {"preset": "7d", "department": "Sales"})
+    assert filtered.context["refusals"] == 1
+
+
 def test_filter_by_department(client_for, usage_data):
     response = client_for("finance").get(URL, {"preset": "7d", "department": "Legal"})
     totals = response.context["totals"]
