@@ -113,3 +113,41 @@ def test_refusal_is_not_usage(org):
     assert Refusal.objects.count() == 1
     assert UsageEvent.objects.count() == 0
     assert HourlyRollup.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writes_keep_every_increment(org):
+    import threading
+
+    from django.db import connections
+
+    from .test_quotas import writer_lock
+
+    now = timezone.now()
+    lock = writer_lock()
+    errors = []
+    barrier = threading.Barrier(20)
+
+    def write():
+        try:
+            barrier.wait()
+            with lock:
+                record_usage(org, purpose="chat", provider="openai", model="m", billing_source="hosted",
+                             agent_id="a", department="Sales", input_tokens=10, output_tokens=1, at=now)
+        except Exception as exc:  # reported below, so a failure shows its cause
+            errors.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    hourly = HourlyRollup.objects.get(organization=org)
+    daily = DailyRollup.objects.get(organization=org)
+    assert hourly.events == 20
+    assert hourly.input_tokens == 200
+    assert daily.events == 20
+    assert daily.quota_tokens == 220
