@@ -36,7 +36,14 @@ def navigation_for(perms):
 
 
 def collect_banners(request):
-    """Return the banners every contributing app shows to this member."""
+    """Return the banners every contributing app shows to this member, once per request.
+
+    django-tables2 renders each table with the full context, which runs every context
+    processor again, so the list is kept on the request.
+    """
+    cached = getattr(request, "_shell_banners", None)
+    if cached is not None:
+        return cached
     banners = []
     for app in BANNER_APPS:
         try:
@@ -46,6 +53,7 @@ def collect_banners(request):
         provider = getattr(module, "banners", None)
         if provider is not None:
             banners.extend(provider(request))
+    request._shell_banners = banners
     return banners
 
 
