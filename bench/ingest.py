@@ -1,8 +1,9 @@
 """Benchmark knowledge ingestion throughput and search latency.
 
-Ingestion: N mixed text documents (Markdown, plain text, HTML, CSV; about 5-60 KB each) run
-through the real pipeline (type detection, extraction, chunking, segmentation, indexing) in
-this one process, one after the other, as one worker would run them without the broker.
+Ingestion: N mixed text documents (Markdown, plain text, HTML and CSV of 5-60 KB each) run
+through the real pipeline: type detection, extraction, chunking, segmentation and indexing.
+They run in this one process, one after the other, as one worker would run them without the
+broker.
 Search: M chunks of generated text are bulk-inserted into one knowledge base, then Q queries
 of two to four words are timed through knowledge.search.search.
 

@@ -48,7 +48,7 @@ HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
 class ExtractionError(Exception):
-    """The file cannot be read; the message tells the uploader what is wrong."""
+    """The file cannot be read. The message says what is wrong, for the person who uploaded it."""
 
 
 @dataclass
@@ -86,6 +86,7 @@ def detect_type(data: bytes) -> str:
         raise ExtractionError(_("The file is empty."))
     if data.lstrip()[:5] == b"%PDF-":
         return PDF
+
     kind = filetype.guess(data)
     if kind is not None:
         if kind.mime in SUPPORTED_TYPES:
@@ -100,6 +101,7 @@ def detect_type(data: bytes) -> str:
             )
             % {"type": kind.mime}
         )
+
     if HTML_START.match(data[:1024]):
         return HTML
     text = decode_text(data)
@@ -391,8 +393,8 @@ def extract_image(data: bytes, mime_type: str, name: str) -> Extracted:
     return Extracted(mime_type, assets=[Asset(name or "image", "image", data, mime_type)])
 
 
-# NOTE: without a media parser in the dependencies, durations other than WAV are estimated
-# from the size at 128 kbit/s; the hosted quota is reserved by that estimate.
+# NOTE: no media parser is among the dependencies, so durations other than WAV are estimated
+# from the size at 128 kbit/s. The hosted quota is reserved by that estimate.
 ESTIMATED_BYTES_PER_SECOND = 16_000
 
 

@@ -1,9 +1,9 @@
 """SSRF-safe HTTP fetching for web pages, crawls and robots.txt.
 
-Every connection goes through `VettingBackend.connect_tcp`, which resolves the host, rejects
-the connection when any address is loopback, private, link-local, multicast, reserved,
-unspecified or a cloud metadata address (IPv4-mapped and NAT64 IPv6 forms included), and then
-connects to the address it vetted. Redirects are followed by hand, one hop at a time, so each
+Every connection goes through `VettingBackend.connect_tcp`, which resolves the host and then
+connects to the address it vetted. It rejects the connection when any address is loopback,
+private, link-local, multicast, reserved, unspecified or a cloud metadata address, including
+their IPv4-mapped and NAT64 IPv6 forms. Redirects are followed by hand, one hop at a time, so each
 hop goes through the same check; there is no gap between the check and the connection for
 DNS rebinding to use. TLS still verifies the certificate against the host name (httpcore
 sends the original host name as SNI). Proxy environment variables are ignored.
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 USER_AGENT = "FlexyAgentsBot/1.0 (+knowledge ingestion)"
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
-# Metadata services answer on these addresses in AWS, GCP, Azure, Alibaba and AWS ECS; they
+# Metadata services listen on these addresses in AWS, GCP, Azure, Alibaba and AWS ECS. They
 # are blocked even when KNOWLEDGE_ALLOW_PRIVATE_URLS is on.
 METADATA_ADDRESSES = {
     ipaddress.ip_address("169.254.169.254"),
@@ -38,7 +38,7 @@ NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
 
 
 class FetchError(Exception):
-    """A page could not be fetched; the message says why in the user's words."""
+    """A page could not be fetched. The message gives the reason in the user's words."""
 
 
 class BlockedURL(FetchError):

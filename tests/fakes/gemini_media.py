@@ -1,7 +1,7 @@
 """A wire-level fake of Gemini's generateContent and Files API for enrichment tests.
 
-Speaks the HTTP API that google-genai sends to `base_url` (under any API version, since the
-SDK picks v1 or v1beta): `POST /{version}/models/{model}:generateContent` with inline data or
+Speaks the HTTP API that google-genai sends to `base_url`, under any API version because the
+SDK picks v1 or v1beta. The endpoints are `POST /{version}/models/{model}:generateContent` with inline data or
 a file URI, the resumable upload protocol (`POST /upload/{version}/files` with
 `X-Goog-Upload-Command: start`, then one or more `upload[, finalize]` requests to the
 returned upload URL), `GET /{version}/files/{id}` (state PROCESSING for `processing_polls`

@@ -1,8 +1,8 @@
 """SSRF protection of knowledge.fetch: blocked addresses are rejected before any connection.
 
 The only servers contacted are LocalSite instances on 127.0.0.1. Tests that reach them turn
-KNOWLEDGE_ALLOW_PRIVATE_URLS on; every SSRF test runs with it off (the default), and
-replaces the resolver or the connection so that a mistake could never leave this machine.
+KNOWLEDGE_ALLOW_PRIVATE_URLS on. Every SSRF test runs with it off (the default) and
+replaces the resolver or the connection, so a mistake could never leave this machine.
 """
 
 import httpcore
@@ -117,7 +117,7 @@ def test_fetch_rejects_host_with_any_private_address(no_connections, monkeypatch
 
 
 def test_connection_check_catches_dns_rebinding(monkeypatch):
-    """The first lookup says public, the lookup at connection time says loopback: rejected."""
+    """The first lookup returns a public address and the one at connection time loopback."""
     answers = iter([["93.184.215.14"], ["127.0.0.1"]])
     monkeypatch.setattr(fetch_module, "resolve_host", lambda host, port: next(answers))
     connected = []
