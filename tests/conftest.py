@@ -11,6 +11,9 @@ from orgs.permissions import Role
 
 PASSWORD = "correct-horse-battery"
 
+# The Playwright fixtures (browser, page, login) are defined once for every test package.
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 def services_required():
     return settings.REQUIRE_SERVICES or os.environ.get("REQUIRE_SERVICES") == "1"

@@ -6,7 +6,6 @@ They use the Playwright fixtures of tests/browser (Debian's Chromium, no downloa
 import pytest
 
 from agents.models import Agent, Channel
-from tests.browser.conftest import browser, login, page  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,6 @@ import pytest
 from keys.models import ApiKey, KeyStatus
 from keys.plaintext import current_secret
 from keys.views import reveal as reveal_views
-from tests.browser.conftest import browser, login, page  # noqa: F401
 from tests.conftest import PASSWORD
 
 from .helpers import unique_secret

@@ -1,8 +1,10 @@
-"""Playwright fixtures for browser tests against Debian's Chromium.
+"""Playwright fixtures for browser tests against Debian's Chromium, loaded by tests/conftest.py.
 
 Playwright's sync API keeps an event loop running in the test thread, so Django's
 async-safety check would reject every database call that fixtures make in that thread, even
-though they are ordinary blocking calls. The check is therefore switched off for these tests.
+though they are ordinary blocking calls. The check is therefore switched off while a browser
+is open. The browser is module-scoped: a session-wide one would leave that loop running under
+every later test, where asyncio.run() then fails.
 """
 
 import os
@@ -12,23 +14,29 @@ import pytest
 
 from tests.conftest import PASSWORD, skip_or_fail
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Return a headless Chromium shared by the whole session."""
+    """Return a headless Chromium shared by the tests of one module."""
     if not CHROMIUM.exists():
         skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package to run browser tests")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
