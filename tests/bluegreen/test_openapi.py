@@ -7,7 +7,9 @@ run calls the real WSGI application in-process with a bounded number of examples
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi import definitions
@@ -34,7 +36,21 @@ def test_openapi_document_validates(client):
     assert operation["security"]
 
 
-def test_schemathesis_finds_no_server_error(agent, api_channel, api_token):
+@pytest.fixture
+def keep_test_connection():
+    """Stop each in-process request from closing the test's database connection.
+
+    Django's test client does the same. Without it, a request's end closes the PostgreSQL
+    connection that holds the test transaction, because its autocommit differs from the default.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_schemathesis_finds_no_server_error(agent, api_channel, api_token, keep_test_connection):
     # A canary makes the fuzzed requests exercise the blue/green routing too.
     set_canary(api_channel, clone_agent(agent), 50)
     cache.clear()

@@ -17,7 +17,13 @@ from tests.conftest import skip_or_fail
 
 from .conftest import make_document
 
-BROKER_URL = "redis://127.0.0.1:6379/3"
+# Celery's broker_url setting prefers the CELERY_BROKER_URL environment variable over any
+# broker argument, so the test sends and listens where that variable points when it is Redis.
+BROKER_URL = (
+    os.environ["CELERY_BROKER_URL"]
+    if os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")
+    else "redis://127.0.0.1:6379/3"
+)
 ROOT = Path(__file__).resolve().parents[2]
 
 
