@@ -3,8 +3,10 @@
 import os
 from decimal import Decimal
 from importlib import import_module
+from io import StringIO
 
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -25,6 +27,8 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         with transaction.atomic():
             organization, users = seed_organization(password)
+        # Agents and knowledge record usage priced from the model catalog, so it loads first.
+        call_command("load_catalog", stdout=StringIO())
         for app in DEMO_APPS:
             try:
                 module = import_module(f"{app}.demo")
