@@ -15,6 +15,8 @@ import json
 import uuid
 
 from asgiref.sync import sync_to_async
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, OuterRef
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -107,9 +109,19 @@ class RequestRejected(Exception):
 
 
 def _load_call(credentials, agent_id, conversation_id):
-    """Return (token, agent, channel, conversation) for a request, or raise RequestRejected."""
+    """Return (token, agent, channel, conversation) for a request, or raise RequestRejected.
+
+    One query reads the token with its channel, the channel's agent, organization, plan and
+    canary, and whether that agent has knowledge bases. A request for the channel's own agent
+    (the usual case) needs no other read unless it continues a conversation.
+    """
     token = (
-        ChannelToken.objects.select_related("channel__agent__organization__plan")
+        ChannelToken.objects.select_related("channel__agent__organization__plan", "channel__canary")
+        .annotate(
+            agent_has_knowledge_bases=Exists(
+                Agent.knowledge_bases.through.objects.filter(agent_id=OuterRef("channel__agent_id"))
+            )
+        )
         .filter(prefix=credentials.prefix, revoked_at__isnull=True, channel__kind=ChannelKind.API)
         .first()
     )
@@ -117,8 +129,12 @@ def _load_call(credentials, agent_id, conversation_id):
         raise RequestRejected(401, "invalid_token", _("The API token is invalid or revoked: create a new one on the agent's page."))
     channel = token.channel
     serving = channel.agent
+    serving.has_knowledge_bases = token.agent_has_knowledge_bases
 
-    agent = Agent.objects.filter(public_id=agent_id).only("id", "organization_id", "family_id").first()
+    if agent_id == serving.public_id:
+        agent = serving
+    else:
+        agent = Agent.objects.filter(public_id=agent_id).only("id", "organization_id", "family_id").first()
     if agent is None:
         raise RequestRejected(404, "agent_not_found", _("No agent has the id %(id)s.") % {"id": agent_id})
     if agent.organization_id != channel.organization_id:
@@ -148,8 +164,20 @@ def _load_call(credentials, agent_id, conversation_id):
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         # Written at most once a minute per token, to keep the hot path to reads.
         ChannelToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    # A canary may send a new conversation to a candidate; a conversation keeps its agent.
-    return token, serving_agent(channel, conversation), channel, conversation
+    return token, _agent_for_turn(channel, conversation), channel, conversation
+
+
+def _agent_for_turn(channel, conversation):
+    """Return the agent that answers: the channel's agent, or a canary candidate.
+
+    A canary may send a new conversation to a candidate, and a conversation keeps its agent.
+    The token query loaded the channel's canary, so without one no routing query runs.
+    """
+    try:
+        channel.canary
+    except ObjectDoesNotExist:
+        return channel.agent
+    return serving_agent(channel, conversation)
 
 
 def _parse_body(body: bytes):

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from keys import resolver
 from keys.resolver import BillingSource, Purpose, Reason, Strategy
 from knowledge.search import search
-from providers import get_adapter
+from providers import shared_adapter
 from providers.base import ChatMessage, ChatRequest, Passage, ProviderError, StreamEnd, TextDelta
 from usage import quotas
 from usage.recording import record_refusal, record_usage
@@ -111,7 +111,7 @@ class TurnInterrupted(Exception):
 
 
 async def close_adapter(adapter):
-    """Close the adapter's HTTP client; the extractive adapter has none."""
+    """Close the adapter's HTTP client; a shared adapter and the extractive adapter ignore it."""
     close = getattr(adapter, "aclose", None)
     if close is not None:
         await close()
@@ -160,6 +160,13 @@ def validate_message(text) -> str:
 
 
 def knowledge_base_ids(agent) -> list[int]:
+    """Return the ids of the agent's knowledge bases.
+
+    A caller that has already read that the agent has none sets `agent.has_knowledge_bases =
+    False`, which saves the query. The API channel reads it with the token.
+    """
+    if getattr(agent, "has_knowledge_bases", True) is False:
+        return []
     return list(agent.knowledge_bases.values_list("id", flat=True))
 
 
@@ -235,8 +242,11 @@ class ChatTurn:
         return self.resolution.credential
 
     def _adapter(self):
+        # A process-wide adapter per (provider, key digest, base URL, timeout, retries) keeps
+        # the SDK client and its pooled connections across turns. The key is resolved per turn,
+        # so a revoked or rotated key stops being used at the next turn.
         credential = self.credential
-        return get_adapter(
+        return shared_adapter(
             self.agent.provider,
             api_key=credential.api_key if credential else "",
             base_url=(credential.base_url if credential else None) or None,
@@ -439,14 +449,16 @@ class ChatTurn:
             )
         else:
             Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
-        Message.objects.create(conversation=conversation, role=MessageRole.USER, content=self.user_text)
-        assistant = Message.objects.create(
+        # One INSERT for both rows; PostgreSQL and SQLite 3.35+ return the new ids.
+        question = Message(conversation=conversation, role=MessageRole.USER, content=self.user_text)
+        assistant = Message(
             conversation=conversation,
             role=MessageRole.ASSISTANT,
             content=text,
             status=status,
             citations=citations,
         )
+        Message.objects.bulk_create([question, assistant])
         return conversation, assistant
 
     def trace_request(self) -> dict:

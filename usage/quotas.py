@@ -8,12 +8,13 @@ re-checks its WHERE clause against the committed values; SQLite runs one writer 
 import calendar
 import logging
 import math
+import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.db.models.functions import Least
 from django.utils import formats, timezone
 from django.utils.translation import gettext
@@ -108,6 +109,44 @@ def current_period(organization, kind: QuotaKind, today: date | None = None):
     return period
 
 
+# Ids of recently used QuotaPeriod rows by (organization id, kind, period start), so that
+# `reserve` can skip the period lookup. The cache holds ids only, because the fast path's
+# UPDATE re-checks the organization, kind, start and plan limit in its WHERE clause. A stale
+# id then matches no row and the call takes the full path.
+PERIOD_IDS_MAX = 4096
+_period_ids: dict[tuple, int] = {}
+_period_ids_lock = threading.Lock()
+
+
+def _remember_period(period) -> None:
+    key = (period.organization_id, period.kind, period.period_start)
+    with _period_ids_lock:
+        if len(_period_ids) >= PERIOD_IDS_MAX:
+            _period_ids.clear()
+        _period_ids[key] = period.pk
+
+
+def _reserve_known_period(organization, kind: QuotaKind, amount: int):
+    """Reserve on the cached period id with one UPDATE; return the period id, or None to take the full path."""
+    from .models import QuotaPeriod
+
+    plan = organization.plan
+    start, _end = billing_period(plan.billing_day, timezone.localdate())
+    with _period_ids_lock:
+        period_id = _period_ids.get((organization.pk, kind.value, start))
+    if period_id is None:
+        return None
+    updated = QuotaPeriod.objects.filter(
+        pk=period_id,
+        organization_id=organization.pk,
+        kind=kind.value,
+        period_start=start,
+        limit=getattr(plan, PLAN_LIMIT_FIELDS[kind]),
+        limit__gte=F("used") + F("reserved") + amount,
+    ).update(reserved=F("reserved") + amount)
+    return period_id if updated else None
+
+
 def exhausted_message(kind: QuotaKind, limit: int, used: int, requested: int, reset: date) -> str:
     """Return the translated message that names the used-up quota and the ways out."""
     values = {
@@ -151,11 +190,15 @@ def reserve(organization, kind: QuotaKind, amount: int) -> Reservation:
     kind = QuotaKind(kind)
     if amount < 0:
         raise ValueError(f"Quota amount must be 0 or more, got {amount}.")
+    period_id = _reserve_known_period(organization, kind, amount)
+    if period_id is not None:
+        return Reservation(period_id=period_id, kind=kind, amount=amount)
     period = current_period(organization, kind)
     updated = QuotaPeriod.objects.filter(
         pk=period.pk, limit__gte=F("used") + F("reserved") + amount
     ).update(reserved=F("reserved") + amount)
     if updated:
+        _remember_period(period)
         return Reservation(period_id=period.pk, kind=kind, amount=amount)
     period.refresh_from_db(fields=["limit", "used", "reserved"])
     taken = period.used + period.reserved
@@ -175,16 +218,19 @@ def settle(reservation: Reservation, actual: int) -> None:
     billed at the plan's overage price. Without overage, used never passes the limit: the
     amount counted is capped at the reservation plus the room still free in the period.
     """
+    from orgs.models import Organization
+
     from .models import QuotaPeriod
 
     actual = max(int(actual), 0)
     amount = reservation.amount
-    period = QuotaPeriod.objects.select_related("organization__plan").get(pk=reservation.period_id)
-    if period.organization.plan.overage_allowed:
-        counted = Value(actual)
-    else:
-        counted = Least(Value(actual), F("limit") - F("used") - F("reserved") + amount)
-    updated = QuotaPeriod.objects.filter(pk=period.pk, reserved__gte=amount).update(
+    # The plan's overage setting is read inside the UPDATE, so settling takes one statement.
+    overage_allowed = Exists(Organization.objects.filter(pk=OuterRef("organization_id"), plan__overage_allowed=True))
+    counted = Case(
+        When(overage_allowed, then=Value(actual)),
+        default=Least(Value(actual), F("limit") - F("used") - F("reserved") + amount),
+    )
+    updated = QuotaPeriod.objects.filter(pk=reservation.period_id, reserved__gte=amount).update(
         used=F("used") + counted, reserved=F("reserved") - amount
     )
     if not updated:

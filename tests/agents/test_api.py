@@ -5,10 +5,13 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from agents.models import Agent, Conversation, Trace
 from keys.services import revoke_key
+from knowledge.models import Document, KnowledgeBase
+from knowledge.pipeline import process_document
 from tests.agents.conftest import HOSTED_SECRETS, host_provider, make_agent, make_org_key, make_token
 from usage.models import UsageEvent
 
@@ -249,6 +252,43 @@ def test_chat_rejected_key_409_and_secret_hidden(client, org, fake_openai):
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "key_rejected"
     assert secret not in response.content.decode()
+
+
+def test_chat_turn_query_count(client, hosted, django_assert_max_num_queries):
+    agent, token = hosted
+    first = post(client, agent.public_id, {"message": "One"}, token).json()
+
+    # A new conversation: the token read, the quota reservation, then one transaction that
+    # settles the quota and writes the conversation, messages, trace, usage event and rollups.
+    with django_assert_max_num_queries(13):
+        started = post(client, agent.public_id, {"message": "Two"}, token)
+    # A continued conversation adds the conversation and history reads.
+    with django_assert_max_num_queries(15):
+        continued = post(client, agent.public_id, {"message": "Three", "conversation_id": first["conversation_id"]}, token)
+
+    assert started.status_code == 200
+    assert continued.status_code == 200
+    assert UsageEvent.objects.count() == 3
+
+
+def test_chat_searches_agent_knowledge(client, hosted, org, fake_openai, settings, tmp_path):
+    agent, token = hosted
+    settings.MEDIA_ROOT = tmp_path / "media"
+    base = KnowledgeBase.objects.create(organization=org, name="Handbook")
+    text = "# Refunds\n\nCustomers may return unused hardware within 30 days for a full refund.\n"
+    document = Document(organization=org, knowledge_base=base, title="Policies", original_filename="policies.md")
+    document.file.save("policies.md", ContentFile(text.encode()), save=False)
+    document.size = len(text)
+    document.save()
+    process_document(document.pk)
+    agent.knowledge_bases.add(base)
+
+    response = post(client, agent.public_id, {"message": "How many days for a refund?"}, token)
+
+    assert response.status_code == 200
+    assert response.json()["citations"]
+    system_prompt = fake_openai.requests[-1].json["messages"][0]["content"]
+    assert "30 days" in system_prompt
 
 
 def test_openapi_describes_chat(client):

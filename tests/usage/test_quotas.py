@@ -229,3 +229,39 @@ def test_warnings_sent_once_per_threshold(org, members, django_capture_on_commit
     recipients = set(mail.outbox[0].to)
     assert recipients == {members["admin"].email, members["finance"].email}
     assert "80%" in mail.outbox[0].subject
+
+
+def test_reserve_applies_plan_limit_change(org):
+    quotas.reserve(org, QuotaKind.HOSTED_TOKENS, 100)
+    org.plan.monthly_hosted_tokens = 150
+    org.plan.save()
+
+    with pytest.raises(QuotaExhausted):
+        quotas.reserve(org, QuotaKind.HOSTED_TOKENS, 100)
+
+    period = QuotaPeriod.objects.get(organization=org, kind=QuotaKind.HOSTED_TOKENS)
+    assert period.limit == 150
+    assert period.reserved == 100
+
+
+def test_reserve_with_stale_period_id(org):
+    first = quotas.reserve(org, QuotaKind.HOSTED_TOKENS, 10)
+    QuotaPeriod.objects.filter(pk=first.period_id).delete()
+
+    second = quotas.reserve(org, QuotaKind.HOSTED_TOKENS, 20)
+
+    assert second.period_id != first.period_id
+    assert QuotaPeriod.objects.get(pk=second.period_id).reserved == 20
+
+
+def test_reserve_and_settle_query_count(org, django_assert_max_num_queries):
+    quotas.reserve(org, QuotaKind.HOSTED_TOKENS, 10)
+
+    with django_assert_max_num_queries(1):
+        reservation = quotas.reserve(org, QuotaKind.HOSTED_TOKENS, 10)
+    with django_assert_max_num_queries(2):
+        quotas.settle(reservation, 5)
+
+    period = QuotaPeriod.objects.get(pk=reservation.period_id)
+    assert period.used == 5
+    assert period.reserved == 10
