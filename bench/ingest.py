@@ -10,6 +10,7 @@ of two to four words are timed through knowledge.search.search.
 Usage:
     .venv/bin/python bench/ingest.py                       # SQLite file in a temporary folder
     .venv/bin/python bench/ingest.py --database-url postgres://postgres@127.0.0.1:5432/flexy_knowledge_bench
+    .venv/bin/python bench/ingest.py --search-only         # time search only
 
 The PostgreSQL database is created when missing and its tables are dropped and migrated
 again on every run.
@@ -35,6 +36,7 @@ def parse_args():
     parser.add_argument("--documents", type=int, default=1000, help="documents to ingest (default 1000)")
     parser.add_argument("--chunks", type=int, default=100_000, help="chunks in the search index (default 100000)")
     parser.add_argument("--queries", type=int, default=300, help="search queries to time (default 300)")
+    parser.add_argument("--search-only", action="store_true", help="skip the ingestion part and time search only")
     return parser.parse_args()
 
 
@@ -226,7 +228,8 @@ def main():
         print(f"machine: {machine_description()}")
         rng = random.Random(20261204)
         words = vocabulary(rng)
-        bench_ingestion(organization, args.documents, rng, words)
+        if not args.search_only:
+            bench_ingestion(organization, args.documents, rng, words)
         bench_search(organization, args.chunks, args.queries, rng, words)
 
 

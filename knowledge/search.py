@@ -22,24 +22,63 @@ class SearchHit:
     citation_label: str = ""  # e.g. "Handbook.pdf, p. 3"
 
 
-# CROSS JOIN keeps the FTS5 table as the outer loop. With a plain JOIN the SQLite planner
-# may walk every chunk of the knowledge base and test MATCH row by row instead.
-SQLITE_QUERY = """
-    SELECT knowledge_chunk_fts.rowid, -bm25(knowledge_chunk_fts) AS score
-    FROM knowledge_chunk_fts
-    CROSS JOIN knowledge_chunk ON knowledge_chunk.id = knowledge_chunk_fts.rowid
-    WHERE knowledge_chunk_fts MATCH %s AND knowledge_chunk.knowledge_base_id IN ({placeholders})
-    ORDER BY bm25(knowledge_chunk_fts)
-    LIMIT %s
+# Maximum number of chunks that one query ranks, because ranking (bm25 on SQLite, ts_rank_cd
+# on PostgreSQL) costs time per matching chunk. A term in more chunks of the index than this is
+# frequent. It still counts in the AND query but does not widen the OR query.
+CANDIDATE_LIMIT = 500
+
+# Index-wide document frequency of one term on SQLite, counted no further than the LIMIT.
+# It reads the term's FTS5 doclist and no table rows.
+SQLITE_FREQUENCY_QUERY = """
+    SELECT count(*) FROM (
+        SELECT rowid FROM knowledge_chunk_fts WHERE knowledge_chunk_fts MATCH %s LIMIT %s
+    )
+"""
+# On PostgreSQL a counting query reads every matching row, so the frequent terms come from the
+# planner statistics instead: the most common lexemes of search_vector with their fractions
+# of rows, from the last ANALYZE. The 'simple' half of search_vector contains each word unstemmed,
+# so a query term is looked up as it is.
+POSTGRES_FREQUENT_TERMS_QUERY = """
+    SELECT common.lexeme
+    FROM pg_stats,
+         unnest(pg_stats.most_common_elems::text::text[], pg_stats.most_common_elem_freqs)
+             AS common(lexeme, fraction),
+         pg_class
+    WHERE pg_stats.schemaname = current_schema() AND pg_stats.tablename = 'knowledge_chunk'
+      AND pg_stats.attname = 'search_vector' AND pg_class.oid = 'knowledge_chunk'::regclass
+      AND common.lexeme = ANY(%s) AND common.fraction * pg_class.reltuples > %s
 """
 
+# The MATERIALIZED CTE takes at most CANDIDATE_LIMIT matching chunks of the knowledge bases
+# and the outer query ranks only those. CROSS JOIN keeps the FTS5 table as the outer loop,
+# because with a plain JOIN the SQLite planner may walk every chunk of the knowledge base and
+# test MATCH row by row instead.
+SQLITE_QUERY = """
+    WITH candidates AS MATERIALIZED (
+        SELECT knowledge_chunk_fts.rowid AS id, bm25(knowledge_chunk_fts) AS rank
+        FROM knowledge_chunk_fts
+        CROSS JOIN knowledge_chunk ON knowledge_chunk.id = knowledge_chunk_fts.rowid
+        WHERE knowledge_chunk_fts MATCH %s AND knowledge_chunk.knowledge_base_id IN ({placeholders})
+        LIMIT %s
+    )
+    SELECT id, -rank AS score FROM candidates ORDER BY rank, id LIMIT %s
+"""
+# The tsquery is written out in both places, not taken from a CTE, so that the planner
+# estimates its selectivity from the column statistics. For frequent terms it then picks a
+# sequential scan that stops at the LIMIT instead of building a GIN bitmap of every match.
 POSTGRES_QUERY = """
-    SELECT chunk.id, ts_rank_cd(chunk.search_vector, query) AS score
-    FROM knowledge_chunk AS chunk,
-         (SELECT to_tsquery('english', %s) || to_tsquery('simple', %s) AS query) AS q
-    WHERE chunk.search_vector @@ query AND chunk.knowledge_base_id = ANY(%s)
-    ORDER BY score DESC, chunk.id
-    LIMIT %s
+    WITH candidates AS MATERIALIZED (
+        SELECT id, search_vector FROM knowledge_chunk
+        WHERE search_vector @@ (to_tsquery('english', %(expression)s) || to_tsquery('simple', %(expression)s))
+          AND knowledge_base_id = ANY(%(base_pks)s)
+        LIMIT %(candidate_limit)s
+    )
+    SELECT id, ts_rank_cd(
+        search_vector, to_tsquery('english', %(expression)s) || to_tsquery('simple', %(expression)s)
+    ) AS score
+    FROM candidates
+    ORDER BY score DESC, id
+    LIMIT %(k)s
 """
 
 
@@ -67,31 +106,58 @@ def _knowledge_base_pks(organization, knowledge_base_ids):
     return sorted(found)
 
 
-def _run_query(base_pks, terms, k, operator):
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            expression = f" {'&' if operator == 'AND' else '|'} ".join(f"'{term}'" for term in terms)
-            cursor.execute(POSTGRES_QUERY, [expression, expression, base_pks, k])
-        else:
-            expression = f" {operator} ".join(f'"{term}"' for term in terms)
-            placeholders = ", ".join(["%s"] * len(base_pks))
-            cursor.execute(SQLITE_QUERY.format(placeholders=placeholders), [expression, *base_pks, k])
-        return cursor.fetchall()
+def _frequent_terms(cursor, terms):
+    """Return the terms that occur in more than CANDIDATE_LIMIT chunks of the whole index."""
+    if connection.vendor == "postgresql":
+        # NOTE: without statistics (before the first ANALYZE) no term counts as frequent, and a
+        # term rarer than every listed common lexeme is never found frequent on a large table.
+        cursor.execute(POSTGRES_FREQUENT_TERMS_QUERY, [terms, CANDIDATE_LIMIT])
+        return {row[0] for row in cursor.fetchall()}
+    frequent = set()
+    for term in terms:
+        cursor.execute(SQLITE_FREQUENCY_QUERY, [f'"{term}"', CANDIDATE_LIMIT + 1])
+        if cursor.fetchone()[0] > CANDIDATE_LIMIT:
+            frequent.add(term)
+    return frequent
+
+
+def _run_query(cursor, base_pks, terms, k, operator, candidate_limit):
+    if connection.vendor == "postgresql":
+        expression = f" {'&' if operator == 'AND' else '|'} ".join(f"'{term}'" for term in terms)
+        parameters = {"expression": expression, "base_pks": base_pks, "candidate_limit": candidate_limit}
+        cursor.execute(POSTGRES_QUERY, {**parameters, "k": k})
+    else:
+        expression = f" {operator} ".join(f'"{term}"' for term in terms)
+        placeholders = ", ".join(["%s"] * len(base_pks))
+        cursor.execute(
+            SQLITE_QUERY.format(placeholders=placeholders), [expression, *base_pks, candidate_limit, k]
+        )
+    return cursor.fetchall()
 
 
 def _ranked_chunk_ids(base_pks, terms, k):
     """Return (chunk id, score) rows: chunks with every term first, then chunks with any term.
 
-    Ranking only the intersection is fast even when one term occurs in most chunks. The OR
-    query runs only when fewer than k chunks contain every term.
+    The OR query runs only when fewer than k chunks contain every term, and it leaves out
+    frequent terms when the query has a rarer one. A chunk that contains only a frequent term
+    would usually rank below one with a rarer term anyway, because a frequent term has a low
+    inverse document frequency.
     """
-    # NOTE: the OR query ranks every chunk that contains any term, which measured over 1 s at
-    # p95 with 100,000 chunks (bench/README.md). Dropping very frequent terms would bound it.
-    ranked = _run_query(base_pks, terms, k, "AND") if len(terms) > 1 else []
-    if len(ranked) < k:
-        seen = {row[0] for row in ranked}
-        # Chunks that contain every term outrank the rest whatever their scores.
-        ranked += [row for row in _run_query(base_pks, terms, k, "OR") if row[0] not in seen][: k - len(ranked)]
+    with connection.cursor() as cursor:
+        frequent = _frequent_terms(cursor, terms)
+        rare = [term for term in terms if term not in frequent]
+        # A rare term bounds the AND query to CANDIDATE_LIMIT matches, so its ranking is exact.
+        # NOTE: when every term is frequent, each query ranks only the first CANDIDATE_LIMIT
+        # matching chunks in storage order, not the best of all matches.
+        ranked = _run_query(cursor, base_pks, terms, k, "AND", CANDIDATE_LIMIT) if len(terms) > 1 else []
+        if len(ranked) < k:
+            seen = {row[0] for row in ranked}
+            # Each rare term matches at most CANDIDATE_LIMIT chunks on SQLite, so there this
+            # limit never cuts an OR query over rare terms. PostgreSQL statistics are estimates.
+            limit = CANDIDATE_LIMIT * max(len(rare), 1)
+            rows = _run_query(cursor, base_pks, rare or terms, k, "OR", limit)
+            # Chunks that contain every term outrank the rest whatever their scores.
+            ranked += [row for row in rows if row[0] not in seen][: k - len(ranked)]
     return ranked
 
 
@@ -109,9 +175,10 @@ def citation_label(document_title, page=None, heading="", url=""):
 def search(organization, knowledge_base_ids, query: str, k: int = 5) -> list[SearchHit]:
     """Return the top-k chunks of the given knowledge bases for query, best first.
 
-    Chunks that contain every term come first, then chunks with any term. Ranking is BM25 on
-    SQLite and ts_rank_cd on PostgreSQL, so the two databases agree on which chunks match
-    but not on score values.
+    Chunks that contain every term come first, then chunks with any term. A term that occurs
+    in more than CANDIDATE_LIMIT chunks of the index adds chunks to that second group only when
+    the query has no rarer term. Ranking is BM25 on SQLite and ts_rank_cd on PostgreSQL, so
+    the two databases agree on which chunks match but not on score values.
     """
     from .models import Chunk
 
