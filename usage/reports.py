@@ -108,17 +108,35 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
     return month_start, today
 
 
+# Dates outside these bounds are rejected: billing periods and rollup hours are computed a
+# month and a day past the end date, which overflows Python's date type near year 9999.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
 def _parse_date(text, name, messages):
     if not text:
         return None
     try:
-        return date.fromisoformat(text.strip())
+        value = date.fromisoformat(text.strip())
     except ValueError:
         messages.append(
             _("Invalid %(name)s date %(value)r: use the form YYYY-MM-DD. The default range is shown.")
             % {"name": name, "value": text[:40]}
         )
         return None
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        messages.append(
+            _("Invalid %(name)s date %(value)s: use a date from %(earliest)s to %(latest)s. The default range is shown.")
+            % {
+                "name": name,
+                "value": value.isoformat(),
+                "earliest": EARLIEST_DATE.isoformat(),
+                "latest": LATEST_DATE.isoformat(),
+            }
+        )
+        return None
+    return value
 
 
 def parse_filters(params, today: date | None = None) -> Filters:

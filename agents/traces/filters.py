@@ -43,6 +43,12 @@ class TraceFilterForm(forms.Form):
         self.fields["agent"].queryset = Agent.objects.filter(organization=organization).order_by("name")
         self.fields["channel"].queryset = Channel.objects.filter(organization=organization).order_by("name")
 
+    def clean_since(self):
+        return _within_bounds(self.cleaned_data.get("since"))
+
+    def clean_until(self):
+        return _within_bounds(self.cleaned_data.get("until"))
+
     def clean_error_code(self):
         code = self.cleaned_data["error_code"].strip()
         if code and not ERROR_CODE_PATTERN.match(code):
@@ -80,6 +86,22 @@ class TraceFilterForm(forms.Form):
         if data.get("error_code"):
             queryset = queryset.filter(error_code=data["error_code"])
         return queryset
+
+
+# A day after the end date is computed for the filter, which overflows Python's date type at
+# year 9999, and no trace predates the product.
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+
+
+def _within_bounds(day):
+    """Return day, or raise a form error naming it when it is outside the supported range."""
+    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise forms.ValidationError(
+            _("%(day)s is outside the supported range: use a date from %(earliest)s to %(latest)s.")
+            % {"day": day.isoformat(), "earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()}
+        )
+    return day
 
 
 def start_of_day(day):

@@ -85,6 +85,7 @@ def test_list_filters_by_agent_channel_and_day(client_for, org, hosted_openai):
         ({"agent": "not-a-uuid"}, "is not a valid UUID"),
         ({"error_code": "DROP TABLE"}, "“DROP TABLE” is not an error code"),
         ({"since": "2026-02-01", "until": "2026-01-01"}, "is before the start date"),
+        ({"since": "9999-12-31", "until": "9999-12-31"}, "9999-12-31 is outside the supported range"),
     ],
 )
 def test_list_bad_filter_is_200_with_message(client_for, hosted_trace, params, fragment):

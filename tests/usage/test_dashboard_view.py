@@ -80,6 +80,8 @@ def test_htmx_returns_fragment_with_vary(client_for, usage_data):
         ({"department": "Nope"}, "No usage for department"),
         ({"agent": "x" * 5000}, "No usage for agent"),
         ({"start": "2026-01-01"}, "Both a start and an end date"),
+        ({"start": "9999-12-31", "end": "9999-12-31"}, "Invalid start date 9999-12-31"),
+        ({"start": "0001-01-01", "end": "2026-01-01"}, "use a date from 2000-01-01"),
     ],
 )
 def test_nonsense_filters_give_message(client_for, usage_data, params, message):
@@ -152,3 +154,10 @@ def test_no_secret_in_page(client_for, org):
                  key_id="11111111-2222-3333-4444-555555555555", input_tokens=5)
     body = client_for("finance").get(URL).content.decode()
     assert not re.search(r"sk-[A-Za-z0-9]{10,}", body)
+
+
+@pytest.mark.parametrize("name", ["usage:chargeback_csv", "usage:export"])
+def test_far_future_dates_in_exports_ok(client_for, usage_data, name):
+    url = reverse(name, args=["agent"]) if name == "usage:export" else reverse(name)
+    response = client_for("finance").get(url, {"start": "9999-12-31", "end": "9999-12-31"})
+    assert response.status_code == 200
