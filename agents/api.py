@@ -24,7 +24,7 @@ from ninja import Router, Schema, Status
 from ninja.security.http import HttpAuthBase
 
 from .bluegreen.routing import serving_agent
-from .chat import ChatError, prepare_turn
+from .chat import ChatError, prepare_turn_sync
 from .models import Agent, ChannelToken, Conversation
 from .models.agents import ChannelKind, split_token
 
@@ -115,7 +115,7 @@ def _load_call(credentials, agent_id, conversation_id):
     canary, and whether that agent has knowledge bases. A request for the channel's own agent
     (the usual case) needs no other read unless it continues a conversation.
     """
-    token = (
+    tokens = (
         ChannelToken.objects.select_related("channel__agent__organization__plan", "channel__canary")
         .annotate(
             agent_has_knowledge_bases=Exists(
@@ -123,8 +123,9 @@ def _load_call(credentials, agent_id, conversation_id):
             )
         )
         .filter(prefix=credentials.prefix, revoked_at__isnull=True, channel__kind=ChannelKind.API)
-        .first()
     )
+    # The prefix is unique, so a slice without ORDER BY (unlike .first()) reads the one row.
+    token = next(iter(tokens[:1]), None)
     if token is None or not token.matches(credentials.secret):
         raise RequestRejected(401, "invalid_token", _("The API token is invalid or revoked: create a new one on the agent's page."))
     channel = token.channel
@@ -178,6 +179,15 @@ def _agent_for_turn(channel, conversation):
     except ObjectDoesNotExist:
         return channel.agent
     return serving_agent(channel, conversation)
+
+
+def _load_and_prepare(credentials, agent_id, conversation_id, message):
+    """Return the prepared ChatTurn, or raise RequestRejected or ChatError before any network call.
+
+    One function, so the request's synchronous database work takes one thread hop.
+    """
+    token, agent, channel, conversation = _load_call(credentials, agent_id, conversation_id)
+    return prepare_turn_sync(agent, channel, message, conversation=conversation, visitor_ref=f"token:{token.prefix}")
 
 
 def _parse_body(body: bytes):
@@ -266,16 +276,9 @@ async def chat(request, agent_id: str):
 
     try:
         message, conversation_id = _parse_body(request.body)
-        token, agent, channel, conversation = await sync_to_async(_load_call)(
-            credentials, agent_uuid, conversation_id
-        )
+        turn = await sync_to_async(_load_and_prepare)(credentials, agent_uuid, conversation_id, message)
     except RequestRejected as rejected:
         return error(rejected.status, rejected.code, rejected.message)
-
-    try:
-        turn = await prepare_turn(
-            agent, channel, message, conversation=conversation, visitor_ref=f"token:{token.prefix}"
-        )
     except ChatError as failure:
         return error(failure.http_status, failure.code, failure.message)
     result = await turn.complete()

@@ -578,6 +578,17 @@ def _prepare(agent, channel, text, conversation, user, visitor_ref, decrypt=True
     return turn
 
 
+def prepare_turn_sync(
+    agent, channel, text, *, conversation=None, user=None, visitor_ref="", purpose=Purpose.CHAT
+) -> ChatTurn:
+    """Run `prepare_turn` in the calling thread, for callers already inside `sync_to_async`.
+
+    The API channel reads its token and prepares the turn in one thread hop this way.
+    """
+    text = validate_message(text)
+    return _prepare(agent, channel, text, conversation, user, visitor_ref, purpose=purpose)
+
+
 async def prepare_turn(
     agent, channel, text, *, conversation=None, user=None, visitor_ref="", purpose=Purpose.CHAT
 ) -> ChatTurn:

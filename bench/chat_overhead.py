@@ -10,7 +10,8 @@ The overhead is the difference of the two latency distributions at each percenti
     .venv/bin/python bench/chat_overhead.py --databases sqlite --requests 300
 
 PostgreSQL is reached at BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432) in
-a database named flexy_agents_bench that the script creates and drops.
+a database named flexy_agents_bench that the script creates and drops. The app serves it with
+the connection pool (DATABASE_POOL=true) unless --no-pool is given.
 """
 
 import argparse
@@ -179,6 +180,8 @@ def bench_database(database, args, fake, model):
     with tempfile.TemporaryDirectory(prefix="flexy-bench-", dir=args.sqlite_dir) as workdir:
         env = prepare_database(database, Path(workdir))
         env.update({"HOSTED_OPENAI_API_KEY": HOSTED_KEY, "OPENAI_BASE_URL": fake.base_url})
+        if database == "postgresql" and not args.no_pool:
+            env["DATABASE_POOL"] = "true"
         setup = subprocess.run(
             [PYTHON, "manage.py", "shell", "-c", f"MODEL = {model!r}\n" + SETUP_CODE],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,
@@ -234,6 +237,11 @@ def main():
         "--sqlite-dir",
         default=None,
         help="folder for the SQLite file (default: the system temporary folder); /dev/shm takes the disk's fsync out",
+    )
+    parser.add_argument(
+        "--no-pool",
+        action="store_true",
+        help="serve PostgreSQL without the connection pool (DATABASE_POOL), so each request opens a connection",
     )
     args = parser.parse_args()
 

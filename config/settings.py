@@ -373,3 +373,15 @@ if BLUEGREEN_RUN_TIMEOUT_MINUTES < 1:
     raise ImproperlyConfigured(
         f"BLUEGREEN_RUN_TIMEOUT_MINUTES={BLUEGREEN_RUN_TIMEOUT_MINUTES} is invalid: use a number of minutes of 1 or more."
     )
+
+# --- agents ---
+# DATABASE_POOL=true gives PostgreSQL a psycopg connection pool (Django 5.1+). Under ASGI each
+# request runs its database work in a new thread with a new connection, so without a pool
+# every API chat turn opens a PostgreSQL connection.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", default=False):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
+        "timeout": 10,
+    }
