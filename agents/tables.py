@@ -6,7 +6,13 @@ from .models import Agent
 
 
 class AgentTable(tables.Table):
-    name = tables.Column(verbose_name=_("Name"), linkify=("agents:detail", {"agent_id": tables.A("public_id")}))
+    # The table is htmx-boosted for sorting and paging, which swaps in only the table: the link
+    # to an agent opts out so it loads the whole detail page.
+    name = tables.Column(
+        verbose_name=_("Name"),
+        linkify=("agents:detail", {"agent_id": tables.A("public_id")}),
+        attrs={"a": {"hx-boost": "false"}},
+    )
     model_id = tables.Column(verbose_name=_("Model"), order_by=("provider", "model_id"))
     strategy = tables.Column(verbose_name=_("Billing"))
     department = tables.Column(verbose_name=_("Department"))

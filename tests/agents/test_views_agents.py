@@ -1,5 +1,6 @@
 """Agent pages: list, create, edit and detail with the routing explanation."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -38,6 +39,17 @@ def test_list_works(client_for, org):
 
     assert response.status_code == 200
     assert "Visible agent" in response.content.decode()
+
+
+def test_list_agent_link_loads_whole_page(client_for, org):
+    agent = make_agent(org, name="Visible agent")
+
+    response = client_for("builder").get("/agents/")
+
+    # The boosted table would otherwise swap only "#agent-table" out of the detail page.
+    anchors = re.findall(rf'<a [^>]*href="/agents/{agent.public_id}/"[^>]*>', response.content.decode())
+    assert anchors
+    assert all('hx-boost="false"' in anchor for anchor in anchors)
 
 
 def test_list_htmx_renders_table_only(client_for, org):
