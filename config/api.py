@@ -10,7 +10,9 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     openapi_url="/openapi.json",
-    docs_url="/docs",
+    # django-ninja's interactive docs load Swagger UI from a CDN, which deployments behind a
+    # firewall cannot reach; the OpenAPI document itself is served.
+    docs_url=None,
 )
 
 # (app module, URL prefix) of the routers mounted under /api/v1/.

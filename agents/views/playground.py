@@ -10,6 +10,7 @@ import json
 import logging
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse, StreamingHttpResponse
@@ -76,6 +77,7 @@ def playground(request, agent_id):
         "conversation": conversation,
         "chat_messages": message_rows(conversation),
         "retry_text": request.GET.get("retry", ""),
+        "max_message_chars": settings.AGENT_MAX_MESSAGE_CHARS,
     }
     return render(request, "agents/playground.html", context)
 

@@ -45,6 +45,14 @@ def test_page_works(client_for, agent):
     assert 'id="chat-form"' in response.content.decode()
 
 
+def test_page_limits_message_length(client_for, agent, settings):
+    settings.AGENT_MAX_MESSAGE_CHARS = 1234
+
+    response = client_for("builder").get(page_url(agent))
+
+    assert 'maxlength="1234"' in response.content.decode()
+
+
 def test_page_shows_conversation(client_for, agent, fake_openai):
     client = client_for("builder")
     client.post(send_url(agent), {"message": "What is Acme?"})

@@ -187,3 +187,10 @@ def test_staff_export_is_redacted_json(staff_client, org, grant, hosted_trace):
     bundle = json.loads(response.content)
     assert bundle["selected_trace_id"] == str(hosted_trace.public_id)
     assert AuditEvent.objects.filter(organization=org, action="trace.exported", details__platform_support=True).exists()
+
+
+def test_staff_dashboard_links_to_staff_traces(staff_client):
+    response = staff_client.get("/")
+
+    assert response.status_code == 200
+    assert 'href="/traces/staff/"' in response.content.decode()
