@@ -37,7 +37,10 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCTUATION = "\u3000-\u303f\uff00-\uffef"
 CJK_RUN = re.compile(f"[{CJK}]+")
 LATIN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*|\n+")
+# A Latin sentence ends at . ! ? or ; followed by white space, so the dots inside
+# "people@acme.test" or "v1.2" do not split it. A CJK sentence ends at its full-width mark,
+# and a blank line ends a paragraph. A single line break inside a paragraph is a space.
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])\s*|\n\s*\n")
 # Word-sized stream deltas: one CJK character or punctuation mark, or leading spaces plus one other word.
 DELTA = re.compile(f"\\s*(?:[{CJK}{CJK_PUNCTUATION}]|[^\\s{CJK}{CJK_PUNCTUATION}]+)|\\s+$")
 
@@ -110,7 +113,7 @@ def rank_passages(question: str, passages: list[Passage]) -> list[tuple[float, P
 
 def best_sentences(question: str, text: str) -> str:
     """Quote the sentences of `text` that share the most terms with the question, in their original order."""
-    sentences = [sentence.strip() for sentence in SENTENCE_END.split(text) if sentence and sentence.strip()]
+    sentences = [" ".join(sentence.split()) for sentence in SENTENCE_END.split(text) if sentence and sentence.strip()]
     if not sentences:
         return ""
     query = set(terms(question))

@@ -152,3 +152,14 @@ def test_rank_drops_unmatched_passages():
     ranked = rank_passages("rotate keys", PASSAGES)
 
     assert [passage.label for _, passage in ranked] == ["Security"]
+
+
+def test_sentences_keep_addresses_and_wrapped_lines():
+    from providers.extractive import best_sentences
+
+    quote = best_sentences(
+        "How do I report broken equipment?",
+        "Report broken equipment through the\nhelp desk at help@acme.test within two days.\n\nParking is free.",
+    )
+
+    assert quote == "Report broken equipment through the help desk at help@acme.test within two days."
