@@ -25,7 +25,7 @@ compilemessages: install
 	$(BIN)/python manage.py compiletranslations >/dev/null
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	DEMO_SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py seed_demo
 
 # Start the web server on http://$(HOST):$(PORT), a Celery worker and the Celery beat scheduler.
 # All three run in the background while the shell waits, so Ctrl-C or a SIGTERM sent to that

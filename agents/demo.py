@@ -1,5 +1,6 @@
 """Demo data for `manage.py seed_demo`: the "Acme Helpdesk" agent with an API and a playground channel."""
 
+from django.conf import settings
 from knowledge.models import KnowledgeBase
 
 from . import demo_bluegreen
@@ -62,7 +63,7 @@ def seed(organization, users, stdout):
         return
     _token, plaintext = ChannelToken.issue(api_channel, DEMO_TOKEN_NAME, created_by=builder)
     # Printing the token is the one time it is shown, as with the create action on the agent page.
-    base = "http://127.0.0.1:8000"
+    base = settings.DEMO_SITE_URL
     stdout.write(f"  API token for {DEMO_AGENT_NAME} (shown once): {plaintext}")
     stdout.write(
         f"  Try: curl -s {base}/api/v1/agents/{agent.public_id}/chat -H 'Authorization: Bearer {plaintext}' "

@@ -3,13 +3,24 @@
 Called at the end of `agents.demo.seed`; running it again changes nothing.
 """
 
+from django.conf import settings
+
 from .models import Agent, Channel, GoldenQuestion
 from .models.agents import ChannelKind
 from .widget.policy import DEFAULT_RATE_LIMIT_PER_MINUTE
 
 DEMO_AGENT_NAME = "Acme Helpdesk"
 DEMO_WIDGET_NAME = "Acme website widget"
-DEMO_WIDGET_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
+
+
+def demo_widget_origins():
+    """Return the origins the demo widget accepts: DEMO_SITE_URL and its localhost twin."""
+    origins = [settings.DEMO_SITE_URL]
+    for loopback, alias in (("127.0.0.1", "localhost"), ("localhost", "127.0.0.1")):
+        if f"//{loopback}:" in settings.DEMO_SITE_URL or settings.DEMO_SITE_URL.endswith(f"//{loopback}"):
+            origins.append(settings.DEMO_SITE_URL.replace(f"//{loopback}", f"//{alias}", 1))
+    return origins
+
 
 # Questions that the offline extractive model answers from the demo handbook's documents
 # (knowledge/demo_docs): (question, must contain, must not contain, expected cited document).
@@ -59,6 +70,14 @@ def seed(organization, users, stdout):
             agent=agent,
             kind=ChannelKind.WEB_WIDGET,
             name=DEMO_WIDGET_NAME,
-            settings={"allowed_origins": DEMO_WIDGET_ORIGINS, "rate_limit_per_minute": DEFAULT_RATE_LIMIT_PER_MINUTE},
+            settings={"allowed_origins": demo_widget_origins(), "rate_limit_per_minute": DEFAULT_RATE_LIMIT_PER_MINUTE},
         )
-        stdout.write(f"  Web widget for {DEMO_AGENT_NAME}: try it at http://127.0.0.1:8000/widget/demo/ (id {widget.public_id}).")
+        stdout.write(f"  Web widget for {DEMO_AGENT_NAME}: try it at {settings.DEMO_SITE_URL}/widget/demo/ (id {widget.public_id}).")
+    else:
+        # `make run PORT=…` serves the demo elsewhere: allow that origin too, keeping the others.
+        allowed = widget.settings.get("allowed_origins", [])
+        missing = [origin for origin in demo_widget_origins() if origin not in allowed]
+        if missing:
+            widget.settings = {**widget.settings, "allowed_origins": [*allowed, *missing]}
+            widget.save(update_fields=["settings"])
+            stdout.write(f"  Web widget for {DEMO_AGENT_NAME}: now also allowed on {', '.join(missing)}.")

@@ -385,3 +385,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
         "timeout": 10,
     }
+
+# --- demo ---
+# Where `make run` serves the demo: seed_demo prints links to it and allows it as the demo
+# web widget's origin.
+DEMO_SITE_URL = env.str("DEMO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
