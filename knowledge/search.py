@@ -66,6 +66,7 @@ SQLITE_QUERY = """
 # The tsquery is written out in both places, not taken from a CTE, so that the planner
 # estimates its selectivity from the column statistics. For frequent terms it then picks a
 # sequential scan that stops at the LIMIT instead of building a GIN bitmap of every match.
+# NOTE: for terms in a few percent of rows that scan can test tens of thousands of rows.
 POSTGRES_QUERY = """
     WITH candidates AS MATERIALIZED (
         SELECT id, search_vector FROM knowledge_chunk
@@ -148,7 +149,8 @@ def _ranked_chunk_ids(base_pks, terms, k):
         rare = [term for term in terms if term not in frequent]
         # A rare term bounds the AND query to CANDIDATE_LIMIT matches, so its ranking is exact.
         # NOTE: when every term is frequent, each query ranks only the first CANDIDATE_LIMIT
-        # matching chunks in storage order, not the best of all matches.
+        # matching chunks in storage order, not the best of all matches. Finding them may also
+        # read every earlier match of other knowledge bases, so its time grows with the index.
         ranked = _run_query(cursor, base_pks, terms, k, "AND", CANDIDATE_LIMIT) if len(terms) > 1 else []
         if len(ranked) < k:
             seen = {row[0] for row in ranked}
