@@ -169,7 +169,7 @@ def _load_call(credentials, agent_id, conversation_id):
 
 
 def _agent_for_turn(channel, conversation):
-    """Return the agent that answers: the channel's agent, or a canary candidate.
+    """Return the agent that serves the turn: the channel's agent, or a canary candidate.
 
     A canary may send a new conversation to a candidate, and a conversation keeps its agent.
     The token query loaded the channel's canary, so without one no routing query runs.
