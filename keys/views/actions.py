@@ -70,6 +70,10 @@ def rotate(request, key_id):
 def validate(request, key_id):
     """Check the stored secret again with a live call and record the result."""
     api_key = get_for_org(request, ApiKey.objects.select_related("organization"), Perm.MANAGE_KEYS, public_id=key_id)
+    if api_key.status == KeyStatus.REVOKED:
+        # A revoked secret is never sent to a provider again, not even to check it.
+        messages.error(request, _("This key is revoked, so it is not checked again. Add a new key instead."))
+        return full_page_redirect(request, api_key_url(api_key))
     try:
         secret = current_secret(api_key)
     except SecretUnreadable:
