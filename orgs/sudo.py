@@ -14,7 +14,6 @@ from urllib.parse import urlencode, urlsplit
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from . import audit
+from .htmx import full_page_redirect
 
 SESSION_SUDO_KEY = "sudo_confirmed_at"
 
@@ -89,12 +89,7 @@ def sudo_required(view):
     def wrapper(request, *args, **kwargs):
         if sudo_is_fresh(request):
             return view(request, *args, **kwargs)
-        target = confirm_password_url(_page_to_return_to(request))
-        if request.headers.get("HX-Request") == "true":
-            response = HttpResponse(status=200)
-            response["HX-Redirect"] = target
-            return response
-        return redirect(target)
+        return full_page_redirect(request, confirm_password_url(_page_to_return_to(request)))
 
     return wrapper
 

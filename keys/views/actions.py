@@ -9,6 +9,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orgs import audit
+from orgs.htmx import full_page_redirect
 from orgs.permissions import Perm
 from orgs.scoping import get_for_org
 
@@ -20,7 +21,7 @@ from ..resolver import base_url_for
 from ..plaintext import current_secret
 from ..services import DuplicateSecret, audit_details, delete_key, revoke_key, rotate_key
 from ..validation import KeyValidationFailed, validate_secret
-from .pages import api_key_url, full_page_redirect
+from .pages import api_key_url
 
 
 @sensitive_post_parameters("secret")

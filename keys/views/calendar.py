@@ -7,12 +7,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from orgs.htmx import full_page_redirect
 from orgs.models import Membership
 from orgs.permissions import Perm
 from orgs.scoping import permission_required
 
 from ..expiry_calendar import build_calendar, find_token, issue_token, revoke_tokens
-from .pages import full_page_redirect, render_key_list
+from .pages import render_key_list
 
 
 @require_POST

@@ -4,8 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
 from orgs import audit
+from orgs.htmx import full_page_redirect
 from orgs.models import AuditEvent
 from orgs.permissions import Perm
 from orgs.scoping import get_for_org, permission_required
@@ -28,15 +28,6 @@ from ..tables import ApiKeyTable, state_badge
 from ..validation import KeyValidationFailed, validate_secret
 
 LIST_TEMPLATE = "keys/list.html"
-
-
-def full_page_redirect(request, url):
-    """Redirect; htmx requests get HX-Redirect so the whole page changes, not a fragment."""
-    if request.htmx:
-        response = HttpResponse(status=200)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 def _state_filter(state, now):

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -9,19 +8,12 @@ from django_tables2 import RequestConfig
 from ..forms import InviteForm, RolesForm, role_summaries
 from ..members import AlreadyMemberError, LastManagerError, change_roles, invite_member, remove_member
 from ..models import Membership
+from ..htmx import full_page_redirect
 from ..permissions import Perm
 from ..scoping import get_for_org, permission_required
 from ..tables import MembershipTable
 
 TEMPLATE = "orgs/members.html"
-
-
-def _full_page_redirect(request, url):
-    if request.htmx:
-        response = HttpResponse(status=200)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 def _render_members(request, invite_form=None):
@@ -111,7 +103,7 @@ def remove(request, public_id):
         messages.success(request, _("%(email)s was removed from the organization.") % {"email": email})
         if membership.user_id == request.user.pk:
             # The user left this organization, so the members page is no longer theirs.
-            return _full_page_redirect(request, reverse("dashboard"))
+            return full_page_redirect(request, reverse("dashboard"))
     if request.htmx:
         return _render_members(request)
     return redirect("orgs:members")
