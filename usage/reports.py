@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from orgs.dates import EARLIEST_DATE, LATEST_DATE, is_supported_date
+
 from .catalog import MILLION
 from .models import BillingSource, DailyRollup, HourlyRollup, Refusal
 from .quotas import QuotaKind, billing_period
@@ -108,12 +110,6 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
     return month_start, today
 
 
-# Dates outside these bounds are rejected: billing periods and rollup hours are computed a
-# month and a day past the end date, which overflows Python's date type near year 9999.
-EARLIEST_DATE = date(2000, 1, 1)
-LATEST_DATE = date(2100, 12, 31)
-
-
 def _parse_date(text, name, messages):
     if not text:
         return None
@@ -125,7 +121,7 @@ def _parse_date(text, name, messages):
             % {"name": name, "value": text[:40]}
         )
         return None
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
+    if not is_supported_date(value):
         messages.append(
             _("Invalid %(name)s date %(value)s: use a date from %(earliest)s to %(latest)s. The default range is shown.")
             % {

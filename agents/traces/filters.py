@@ -7,6 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgs.dates import EARLIEST_DATE, LATEST_DATE, is_supported_date
+
 from ..models import Agent, Channel
 from ..models.conversations import MessageStatus
 
@@ -88,15 +90,9 @@ class TraceFilterForm(forms.Form):
         return queryset
 
 
-# A day after the end date is computed for the filter, which overflows Python's date type at
-# year 9999, and no trace predates the product.
-EARLIEST_DATE = datetime.date(2000, 1, 1)
-LATEST_DATE = datetime.date(2100, 12, 31)
-
-
 def _within_bounds(day):
     """Return day, or raise a form error naming it when it is outside the supported range."""
-    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+    if day is not None and not is_supported_date(day):
         raise forms.ValidationError(
             _("%(day)s is outside the supported range: use a date from %(earliest)s to %(latest)s.")
             % {"day": day.isoformat(), "earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()}
