@@ -1,4 +1,5 @@
-"""PostgreSQL specifics of knowledge search: the generated tsvector column and its GIN index.
+"""PostgreSQL specifics of knowledge search: the generated tsvector column and the GIN index
+over (knowledge_base_id, search_vector).
 
 The behaviour tests in test_search.py run on whichever database the suite uses; CI runs the
 suite on SQLite and on PostgreSQL, so both backends are covered.
@@ -18,7 +19,7 @@ def postgres():
         pytest.skip("this run uses SQLite; set DATABASE_URL to a PostgreSQL database")
 
 
-def test_gin_index_exists(postgres):
+def test_gin_index_covers_knowledge_base(postgres):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE tablename = 'knowledge_chunk' AND indexname = 'knowledge_chunk_search_gin'"
@@ -26,7 +27,7 @@ def test_gin_index_exists(postgres):
         row = cursor.fetchone()
 
     assert row is not None
-    assert "gin (search_vector)" in row[0]
+    assert "gin (knowledge_base_id, search_vector)" in row[0]
 
 
 def test_search_vector_combines_stemmed_and_exact_tokens(postgres, ingest, org, knowledge_base):
