@@ -4,6 +4,20 @@ It needs no network and no key. It ranks `ChatRequest.passages` by term overlap 
 last user message, counting words for Latin script and characters plus character bigrams
 for CJK. The answer quotes the best sentences of the top passages with numbered citations
 and states that it is not a language model. Usage is zero tokens because nothing is billed.
+
+The answer is plain text, because the API returns it as it is. Paragraphs are separated by a
+blank line: first the statement that this is not a language model, then one paragraph per
+quote, for example
+
+    “Refunds are issued within 14 days after we receive the return.” [1]
+
+A quote is the passage's sentences on one line between curly quotation marks, followed by
+the number of its source. A source is a distinct (label, url) pair, so two passages of the
+same document page or section share one number. `ChatResult.citations` lists one passage per
+source in number order, so citation n is item n - 1. A passage with neither label nor url is
+quoted without a number. The playground and the web widget show quote paragraphs as block quotes:
+the server matches them with `QUOTE_PARAGRAPH`, and their JavaScript with a copy of it while
+an answer streams.
 """
 
 from __future__ import annotations
@@ -39,10 +53,21 @@ CJK_RUN = re.compile(f"[{CJK}]+")
 LATIN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # A Latin sentence ends at . ! ? or ; followed by white space, so the dots inside
 # "people@acme.test" or "v1.2" do not split it. A CJK sentence ends at its full-width mark,
-# and a blank line ends a paragraph. A single line break inside a paragraph is a space.
-SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])\s*|\n\s*\n")
+# a blank line ends a paragraph, and a line that starts a list item ends the sentence before
+# it. Any other line break inside a paragraph is a space.
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])\s*|\n\s*\n|\n\s*(?=(?:[-*•]|[0-9]{1,3}[.)])\s)")
+LIST_MARKER = re.compile(r"(?:[-*•]|[0-9]{1,3}[.)])\s+")
+# Two quoted sentences are joined with a semicolon when the first has no closing punctuation
+# (list items, headings), so they do not run together.
+CLOSING_PUNCTUATION = tuple(".!?;:…。！？；：")
 # Word-sized stream deltas: one CJK character or punctuation mark, or leading spaces plus one other word.
 DELTA = re.compile(f"\\s*(?:[{CJK}{CJK_PUNCTUATION}]|[^\\s{CJK}{CJK_PUNCTUATION}]+)|\\s+$")
+
+QUOTE_OPEN = "\u201c"  # “
+QUOTE_CLOSE = "\u201d"  # ”
+# One quote paragraph of an answer: group "quote" is the quoted text and group "number" the
+# source number, absent for a passage with no source. Use it with `fullmatch` on a paragraph.
+QUOTE_PARAGRAPH = re.compile(f"{QUOTE_OPEN}(?P<quote>[^\\n]+){QUOTE_CLOSE}(?: \\[(?P<number>[0-9]+)\\])?")
 
 STOP_WORDS = frozenset(
     """a an and are as at be by can do does for from how i in is it of on or our that the this
@@ -113,7 +138,8 @@ def rank_passages(question: str, passages: list[Passage]) -> list[tuple[float, P
 
 def best_sentences(question: str, text: str) -> str:
     """Quote the sentences of `text` that share the most terms with the question, in their original order."""
-    sentences = [" ".join(sentence.split()) for sentence in SENTENCE_END.split(text) if sentence and sentence.strip()]
+    pieces = [LIST_MARKER.sub("", piece.strip(), count=1) for piece in SENTENCE_END.split(text) if piece and piece.strip()]
+    sentences = [" ".join(piece.split()) for piece in pieces if piece.strip()]
     if not sentences:
         return ""
     query = set(terms(question))
@@ -122,29 +148,62 @@ def best_sentences(question: str, text: str) -> str:
     best = sorted(matching, key=lambda item: (-item[0], item[1]))[:MAX_SENTENCES_PER_PASSAGE]
     # The passage matched as a whole but no single sentence did: quote its opening.
     chosen = sorted(index for _, index in best) or [0]
-    joiner = "" if is_chinese(text) else " "
-    quote = joiner.join(sentences[index] for index in chosen)
+    quote = join_sentences([sentences[index] for index in chosen], chinese=is_chinese(text))
     if len(quote) > MAX_QUOTE_CHARS:
         quote = quote[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
     return quote
 
 
+def join_sentences(sentences: list[str], chinese: bool) -> str:
+    """Join quoted sentences with a space (none in Chinese), or a semicolon after an unfinished one."""
+    quote = ""
+    for sentence in sentences:
+        if quote and quote.endswith(CLOSING_PUNCTUATION):
+            quote += "" if chinese else " "
+        elif quote:
+            quote += "；" if chinese else "; "
+        quote += sentence
+    return quote
+
+
 def compose_answer(request: ChatRequest) -> tuple[str, list[Passage]]:
-    """Build the answer text and the cited passages, numbered in citation order."""
+    """Build the answer text and its citations: one passage per source, in number order."""
     question = next((message.content for message in reversed(request.messages) if message.role == "user"), "")
     texts = TEXTS["zh" if is_chinese(question) else "en"]
     ranked = rank_passages(question, request.passages)
     if not ranked:
         return texts["no_match"], []
     best_score = ranked[0][0]
-    cited = [passage for score, passage in ranked[:MAX_PASSAGES] if score >= best_score * RELATIVE_SCORE_CUTOFF]
-    lines = [texts["intro"], ""]
-    for number, passage in enumerate(cited, start=1):
+    chosen = [passage for score, passage in ranked[:MAX_PASSAGES] if score >= best_score * RELATIVE_SCORE_CUTOFF]
+
+    # Quotes are grouped by source, in the order each source first appears in the ranking,
+    # so the quotes of one source are adjacent and the numbers ascend. Passages with no source
+    # form the group None.
+    groups: dict[tuple[str, str] | None, list[str]] = {}
+    first_passage: dict[tuple[str, str], Passage] = {}
+    for passage in chosen:
         quote = best_sentences(question, passage.text)
-        source = f" ({passage.label})" if passage.label else ""
-        lines.append(f"> {quote} [{number}]{source}")
-        lines.append("")
-    return "\n".join(lines).rstrip(), cited
+        if not quote:
+            continue
+        source = (passage.label, passage.url) if (passage.label or passage.url) else None
+        quotes = groups.setdefault(source, [])
+        # Overlapping chunks of one document can yield the same sentences twice.
+        if quote not in quotes:
+            quotes.append(quote)
+        if source is not None:
+            first_passage.setdefault(source, passage)
+    if not groups:
+        return texts["no_match"], []
+
+    paragraphs = [texts["intro"]]
+    citations = []
+    for source, quotes in groups.items():
+        suffix = ""
+        if source is not None:
+            citations.append(first_passage[source])
+            suffix = f" [{len(citations)}]"
+        paragraphs.extend(f"{QUOTE_OPEN}{quote}{QUOTE_CLOSE}{suffix}" for quote in quotes)
+    return "\n\n".join(paragraphs), citations
 
 
 def split_deltas(text: str) -> list[str]:

@@ -10,6 +10,50 @@
   const input = form.querySelector("textarea[name=message]");
   const button = form.querySelector("button[type=submit]");
 
+  // The answer's paragraph rules, as in agents/templatetags/answers.py: a blank line separates
+  // paragraphs, and a paragraph of the form “quote” [n] is a block quote of source n
+  // (providers/extractive.py writes them). Text goes in with textContent only: answers quote
+  // uploaded documents, which may contain markup.
+  const PARAGRAPH_BREAK = /\n\s*\n/;
+  const QUOTE_PARAGRAPH = /^\u201c([^\n]+)\u201d(?: \[([0-9]+)\])?$/;
+
+  function paragraph(content) {
+    const element = document.createElement("p");
+    element.textContent = content;
+    return element;
+  }
+
+  function blockQuote(quote, number) {
+    const element = document.createElement("blockquote");
+    element.className = "answer-quote";
+    const body = paragraph(quote);
+    if (number) {
+      const reference = document.createElement("span");
+      reference.className = "answer-ref";
+      reference.textContent = "[" + number + "]";
+      body.append(" ", reference);
+    }
+    element.append(body);
+    return element;
+  }
+
+  // Replace the content of container with the blocks of text. While the answer streams, its
+  // last paragraph may be a quote whose closing mark has not arrived yet: it is shown as a
+  // block quote already, so the layout does not jump when the mark arrives.
+  function renderAnswer(container, answer, streaming) {
+    const parts = answer.split(PARAGRAPH_BREAK)
+      .map((part) => part.replace(/^\n+|\n+$/g, ""))
+      .filter((part) => part.trim());
+    const blocks = parts.map((part, index) => {
+      const match = QUOTE_PARAGRAPH.exec(part.trim());
+      if (match) return blockQuote(match[1], match[2]);
+      const open = part.trimStart();
+      if (streaming && index === parts.length - 1 && open.startsWith("\u201c")) return blockQuote(open.slice(1), "");
+      return paragraph(part);
+    });
+    container.replaceChildren(...blocks);
+  }
+
   function bubble(role, className, label, content) {
     const article = document.createElement("article");
     article.className = "chat-message chat-" + role + (className ? " " + className : "");
@@ -56,6 +100,8 @@
     bubble("user", "", text.you, message);
     const answer = bubble("assistant", "chat-streaming", text.agent, "");
     const answerText = answer.querySelector(".chat-text");
+    answerText.classList.add("chat-answer");
+    let received = "";
     button.disabled = true;
     if (formElement === form) input.value = "";
     try {
@@ -86,7 +132,8 @@
           if (!line.trim()) continue;
           const event = JSON.parse(line);
           if (event.type === "delta") {
-            answerText.textContent += event.text;
+            received += event.text;
+            renderAnswer(answerText, received, true);
             answer.scrollIntoView({ block: "end" });
           } else if (event.type === "done") {
             setConversation(event.conversation_id);

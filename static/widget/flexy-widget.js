@@ -5,7 +5,8 @@
  * data-api-base="https://<server>" (default: the origin this script was loaded from).
  *
  * The widget lives in a shadow root, so the host page's CSS does not change it. All text from
- * the server is inserted with textContent, never as HTML.
+ * the server is inserted with textContent or text nodes, never as HTML: answers quote uploaded
+ * documents, which may contain markup.
  */
 (function () {
   "use strict";
@@ -68,6 +69,47 @@
     return node;
   }
 
+  // The answer's paragraph rules, as in agents/templatetags/answers.py: a blank line separates
+  // paragraphs, and a paragraph of the form “quote” [n] is a block quote of source n.
+  var PARAGRAPH_BREAK = /\n\s*\n/;
+  var QUOTE_PARAGRAPH = /^\u201c([^\n]+)\u201d(?: \[([0-9]+)\])?$/;
+
+  function blockQuote(quote, number) {
+    var quoteElement = element("blockquote", "quote");
+    var body = element("p", "", quote);
+    if (number) {
+      body.appendChild(document.createTextNode(" "));
+      body.appendChild(element("span", "ref", "[" + number + "]"));
+    }
+    quoteElement.appendChild(body);
+    return quoteElement;
+  }
+
+  // Replace the content of container with the blocks of answer. While the answer streams, its
+  // last paragraph may be a quote whose closing mark has not arrived yet: it is shown as a
+  // block quote already, so the layout does not jump when the mark arrives.
+  function renderAnswer(container, answer, streaming) {
+    var parts = answer.split(PARAGRAPH_BREAK).map(function (part) {
+      return part.replace(/^\n+|\n+$/g, "");
+    }).filter(function (part) {
+      return part.trim();
+    });
+    while (container.firstChild) {
+      container.removeChild(container.firstChild);
+    }
+    parts.forEach(function (part, index) {
+      var match = QUOTE_PARAGRAPH.exec(part.trim());
+      var open = part.replace(/^\s+/, "");
+      if (match) {
+        container.appendChild(blockQuote(match[1], match[2]));
+      } else if (streaming && index === parts.length - 1 && open.charAt(0) === "\u201c") {
+        container.appendChild(blockQuote(open.slice(1), ""));
+      } else {
+        container.appendChild(element("p", "", part));
+      }
+    });
+  }
+
   var STYLE = [
     ":host { all: initial; }",
     ".root { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; font: 15px/1.45 -apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'PingFang SC', 'Noto Sans CJK SC', Arial, sans-serif; color: #1c2333; }",
@@ -83,6 +125,11 @@
     ".msg-user { align-self: flex-end; background: var(--brand); color: #fff; border-bottom-right-radius: 4px; }",
     ".msg-bot { align-self: flex-start; background: #fff; border: 1px solid #e1e6ef; border-bottom-left-radius: 4px; }",
     ".msg-error { align-self: center; background: #fdecea; color: #b42318; font-size: 13px; }",
+    ".answer { white-space: normal; }",
+    ".answer p { margin: 0 0 8px; white-space: pre-wrap; }",
+    ".answer > :last-child, .answer blockquote > p { margin-bottom: 0; }",
+    ".quote { margin: 0 0 8px; padding: 4px 0 4px 10px; border-left: 3px solid var(--brand); color: #37425a; }",
+    ".ref { font-size: 12px; font-weight: 600; color: var(--brand); white-space: nowrap; }",
     ".sources { margin-top: 6px; padding-top: 6px; border-top: 1px solid #e1e6ef; font-size: 12.5px; color: #5d6b82; }",
     ".sources ol { margin: 2px 0 0; padding-left: 18px; }",
     ".sources a { color: var(--brand); }",
@@ -206,7 +253,8 @@
     send.disabled = true;
     log.appendChild(element("div", "msg msg-user", text));
     var answer = element("div", "msg msg-bot", texts.thinking || "…");
-    var answerText = document.createTextNode("");
+    var answerBody = element("div", "answer");
+    var received = "";
     log.appendChild(answer);
     log.scrollTop = log.scrollHeight;
     var started = false;
@@ -243,11 +291,13 @@
         if (event.type === "delta") {
           if (!started) {
             answer.textContent = "";
-            answer.appendChild(answerText);
+            answer.appendChild(answerBody);
             started = true;
           }
-          answerText.data += event.text;
+          received += event.text;
+          renderAnswer(answerBody, received, true);
         } else if (event.type === "done") {
+          renderAnswer(answerBody, received, false);
           if (event.conversation_id) {
             conversationId = event.conversation_id;
             storeConversation(conversationId);

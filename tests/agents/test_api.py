@@ -1,6 +1,7 @@
 """The API channel: POST /api/v1/agents/{agent_id}/chat with a channel token."""
 
 import json
+import re
 import uuid
 from datetime import timedelta
 
@@ -13,6 +14,14 @@ from keys.services import revoke_key
 from knowledge.models import Document, KnowledgeBase
 from knowledge.pipeline import process_document
 from tests.agents.conftest import HOSTED_SECRETS, host_provider, make_agent, make_org_key, make_token
+from tests.agents.extractive_fixtures import (  # noqa: F401 (fixtures)
+    PERMITS_LABEL,
+    QUESTION,
+    SCRIPT_MARKUP,
+    STORAGE_LABEL,
+    extractive_agent,
+    hostile_knowledge,
+)
 from usage.models import UsageEvent
 
 pytestmark = pytest.mark.django_db
@@ -303,3 +312,29 @@ def test_openapi_describes_chat(client):
     assert any(scheme.get("scheme") == "bearer" for scheme in schemes.values())
     assert operation["security"]
     assert Agent.objects.count() == 0
+
+
+def test_chat_extractive_answer_plain_text(client, extractive_agent):
+    _channel, _token, plaintext = make_token(extractive_agent)
+
+    body = post(client, extractive_agent.public_id, {"message": QUESTION}, plaintext).json()
+
+    paragraphs = body["answer"].split("\n\n")
+    assert paragraphs[0].startswith("I am not a language model")
+    assert all(paragraph.startswith("“") for paragraph in paragraphs[1:])
+    assert not any(line.startswith(">") for line in body["answer"].splitlines())
+    # JSON carries the passage text as it is; HTML pages escape it when they render it.
+    assert SCRIPT_MARKUP in body["answer"]
+    assert body["usage"] == {"input_tokens": 0, "output_tokens": 0, "billing_source": "hosted"}
+
+
+def test_chat_extractive_citations_match_numbers(client, extractive_agent):
+    _channel, _token, plaintext = make_token(extractive_agent)
+
+    body = post(client, extractive_agent.public_id, {"message": QUESTION}, plaintext).json()
+
+    numbers = re.findall(r"” \[([0-9]+)\]$", body["answer"], re.MULTILINE)
+    assert numbers == ["1", "2", "2"]
+    assert [citation["label"] for citation in body["citations"]] == [PERMITS_LABEL, STORAGE_LABEL]
+    sources = [(citation["label"], citation["url"]) for citation in body["citations"]]
+    assert len(set(sources)) == len(sources)

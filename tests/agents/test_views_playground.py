@@ -1,6 +1,7 @@
 """The chat playground page and its send endpoint (streamed NDJSON or plain form post)."""
 
 import json
+import re
 import uuid
 
 import pytest
@@ -8,6 +9,17 @@ from asgiref.sync import async_to_sync
 
 from agents.models import Conversation, Message, Trace
 from tests.agents.conftest import HOSTED_SECRETS, host_provider, make_agent, make_org_key
+from tests.agents.extractive_fixtures import (  # noqa: F401 (fixtures)
+    CHINESE_LABEL,
+    CHINESE_QUESTION,
+    IMAGE_MARKUP,
+    PERMITS_LABEL,
+    QUESTION,
+    SCRIPT_MARKUP,
+    STORAGE_LABEL,
+    extractive_agent,
+    hostile_knowledge,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +204,69 @@ def test_send_other_agents_conversation_404(client_for, org, agent):
     response = client_for("builder").post(send_url(agent), {"message": "Hi", "conversation": str(foreign.public_id)})
 
     assert response.status_code == 404
+
+
+def block_quotes(html):
+    return re.findall(r'<blockquote class="answer-quote"><p>(.*?)</p></blockquote>', html, re.S)
+
+
+def citation_items(html):
+    listing = re.search(r'<ol class="citations"[^>]*>(.*?)</ol>', html, re.S)
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", listing.group(1), re.S)]
+
+
+def assert_markup_escaped(html):
+    assert SCRIPT_MARKUP not in html
+    assert IMAGE_MARKUP not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#x27;xss-racks&#x27;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(&#x27;xss-label&#x27;)&gt;" in html
+
+
+def test_extractive_stream_done_html_quotes(client_for, extractive_agent):
+    events = read_events(client_for("builder").post(send_url(extractive_agent), {"message": QUESTION}, HTTP_ACCEPT=NDJSON))
+
+    html = events[-1]["html"]
+    quotes = block_quotes(html)
+    assert len(quotes) == 3
+    assert [re.search(r'<span class="answer-ref">\[(\d)\]</span>$', quote).group(1) for quote in quotes] == ["1", "2", "2"]
+    assert citation_items(html) == [PERMITS_LABEL, STORAGE_LABEL]
+    assert "not a language model" in html
+    assert "<p>&gt;" not in html
+    assert_markup_escaped(html)
+
+
+def test_extractive_stream_deltas_are_stored_text(client_for, extractive_agent):
+    events = read_events(client_for("builder").post(send_url(extractive_agent), {"message": QUESTION}, HTTP_ACCEPT=NDJSON))
+
+    deltas = [event["text"] for event in events if event["type"] == "delta"]
+    answer = Message.objects.get(role="assistant")
+    assert len(deltas) > 10
+    assert "".join(deltas) == answer.content
+    assert answer.content.count("\n\n“") == 3
+    assert SCRIPT_MARKUP in answer.content
+    assert [citation["label"] for citation in answer.citations] == [PERMITS_LABEL, STORAGE_LABEL]
+    assert (answer.traces.get().input_tokens, answer.traces.get().output_tokens) == (0, 0)
+
+
+def test_extractive_page_renders_quotes(client_for, extractive_agent):
+    client = client_for("builder")
+    client.post(send_url(extractive_agent), {"message": QUESTION})
+    conversation = Conversation.objects.get()
+
+    page = client.get(page_url(extractive_agent) + f"?conversation={conversation.public_id}").content.decode()
+
+    assert len(block_quotes(page)) == 3
+    assert citation_items(page) == [PERMITS_LABEL, STORAGE_LABEL]
+    assert_markup_escaped(page)
+
+
+def test_extractive_chinese_answer(client_for, extractive_agent):
+    events = read_events(
+        client_for("builder").post(send_url(extractive_agent), {"message": CHINESE_QUESTION}, HTTP_ACCEPT=NDJSON)
+    )
+
+    html = events[-1]["html"]
+    assert "我不是语言模型" in html
+    assert block_quotes(html) == ['停车证由设施部门在入职第一天发放。 <span class="answer-ref">[1]</span>']
+    assert citation_items(html) == [CHINESE_LABEL]

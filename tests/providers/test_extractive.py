@@ -1,11 +1,12 @@
-"""The offline extractive model: ranking, citations, honesty and zero usage."""
+"""The offline extractive model: ranking, answer format, citations, honesty and zero usage."""
 
 import asyncio
+import re
 
 import pytest
 
 from providers import ChatMessage, ChatRequest, ErrorCode, Passage, ProviderError, StreamEnd, TextDelta, get_adapter
-from providers.extractive import MODEL_ID, is_chinese, rank_passages, split_deltas, terms
+from providers.extractive import MODEL_ID, QUOTE_PARAGRAPH, TEXTS, is_chinese, rank_passages, split_deltas, terms
 
 PASSAGES = [
     Passage("Our office opens at 9am on weekdays. It is closed on Sundays.", "Opening hours", "https://kb.test/hours"),
@@ -116,7 +117,7 @@ def test_stream_word_deltas_then_end():
     assert events[-1].result.output_tokens == 0
 
 
-@pytest.mark.parametrize("text", ["我不是语言模型：hello  world", "plain words here\n\n> quote [1]", "退款。 Refunds!", ""])
+@pytest.mark.parametrize("text", ["我不是语言模型：hello  world", "plain words here\n\n“quote” [1]", "退款。 Refunds!", ""])
 def test_split_deltas_round_trips(text):
     assert "".join(split_deltas(text)) == text
 
@@ -163,3 +164,139 @@ def test_sentences_keep_addresses_and_wrapped_lines():
     )
 
     assert quote == "Report broken equipment through the help desk at help@acme.test within two days."
+
+
+# Passages of one handbook: pages 3 and 4 are separate sources, and two passages of page 3
+# share one.
+HANDBOOK_URL = "/knowledge/documents/handbook/"
+SAME_SOURCE_PASSAGES = [
+    Passage("Refunds are paid to the original card within 14 days.", "Handbook.pdf, p. 3", HANDBOOK_URL),
+    Passage("Refunds for gift cards are paid as store credit.", "Handbook.pdf, p. 4", HANDBOOK_URL),
+    Passage("Refunds need the order number. Shipping is not refunded.", "Handbook.pdf, p. 3", HANDBOOK_URL),
+]
+
+
+def paragraphs(text):
+    return text.split("\n\n")
+
+
+def cited_numbers(text):
+    """Return the source numbers of the quote paragraphs, in order."""
+    numbers = []
+    for paragraph in paragraphs(text)[1:]:
+        match = QUOTE_PARAGRAPH.fullmatch(paragraph)
+        assert match is not None, paragraph
+        numbers.append(int(match["number"]))
+    return numbers
+
+
+def test_answer_is_intro_then_quote_paragraphs():
+    result = ask("How long do refunds take?")
+
+    parts = paragraphs(result.text)
+    assert parts[0] == TEXTS["en"]["intro"]
+    assert parts[1] == "“Refunds are issued within 14 days after we receive the return.” [1]"
+    assert not any(line.startswith(">") for line in result.text.splitlines())
+
+
+def test_passages_of_one_source_share_number():
+    result = ask("How are refunds paid?", passages=SAME_SOURCE_PASSAGES)
+
+    assert cited_numbers(result.text) == [1, 1, 2]
+    assert [passage.label for passage in result.citations] == ["Handbook.pdf, p. 3", "Handbook.pdf, p. 4"]
+
+
+def test_quotes_follow_source_numbers():
+    result = ask("How are refunds paid?", passages=SAME_SOURCE_PASSAGES)
+
+    quotes = [QUOTE_PARAGRAPH.fullmatch(paragraph)["quote"] for paragraph in paragraphs(result.text)[1:]]
+    assert quotes == [
+        "Refunds are paid to the original card within 14 days.",
+        "Refunds need the order number.",
+        "Refunds for gift cards are paid as store credit.",
+    ]
+
+
+def test_same_label_other_url_is_other_source():
+    passages = [
+        Passage("Refunds take 14 days.", "Handbook.pdf", "/knowledge/documents/2024/"),
+        Passage("Refunds take 10 days.", "Handbook.pdf", "/knowledge/documents/2025/"),
+    ]
+
+    result = ask("How long do refunds take?", passages=passages)
+
+    assert cited_numbers(result.text) == [1, 2]
+    assert [passage.url for passage in result.citations] == ["/knowledge/documents/2024/", "/knowledge/documents/2025/"]
+
+
+def test_numbers_match_citation_positions():
+    result = ask("When are refunds issued and when does the office open?")
+
+    numbers = cited_numbers(result.text)
+    assert sorted(set(numbers)) == list(range(1, len(result.citations) + 1))
+    assert numbers == sorted(numbers)
+    sources = [(passage.label, passage.url) for passage in result.citations]
+    assert len(set(sources)) == len(sources)
+
+
+def test_same_quote_from_one_source_once():
+    passage = Passage("Refunds take 14 days. Call us for help.", "FAQ", "https://kb.test/faq")
+    overlapping = Passage("Refunds take 14 days. Write to us for help.", "FAQ", "https://kb.test/faq")
+
+    result = ask("How long do refunds take?", passages=[passage, overlapping])
+
+    assert result.text.count("Refunds take 14 days.") == 1
+    assert len(result.citations) == 1
+
+
+def test_passage_without_source_has_no_number():
+    passages = [Passage("Refunds take 14 days.", ""), Passage("Refunds go to the card.", "FAQ")]
+
+    result = ask("How are refunds made?", passages=passages)
+
+    assert "“Refunds take 14 days.”" in paragraphs(result.text)
+    assert "“Refunds go to the card.” [1]" in paragraphs(result.text)
+    assert [passage.label for passage in result.citations] == ["FAQ"]
+
+
+def test_markup_in_passage_quoted_as_text():
+    markup = "Refunds <script>alert(1)</script> take <img src=x onerror=alert(2)> 14 days."
+
+    result = ask("How long do refunds take?", passages=[Passage(markup, "FAQ")])
+
+    assert paragraphs(result.text)[1] == f"“{markup}” [1]"
+
+
+def test_chinese_answer_format():
+    result = ask("退款需要多长时间？")
+
+    parts = paragraphs(result.text)
+    assert parts[0] == TEXTS["zh"]["intro"]
+    assert "不是语言模型" in parts[0]
+    assert QUOTE_PARAGRAPH.fullmatch(parts[1])["number"] == "1"
+
+
+def test_list_items_quoted_apart():
+    text = "Who to ask:\n- Payroll: finance@acme.test\n- Parking: facilities@acme.test\n- Holidays: people@acme.test"
+
+    result = ask("Who handles payroll and parking?", passages=[Passage(text, "Contacts")])
+
+    assert paragraphs(result.text)[1] == "“Payroll: finance@acme.test; Parking: facilities@acme.test” [1]"
+
+
+def test_stream_ends_with_same_citations():
+    adapter = get_adapter("extractive", api_key="")
+    messages = [ChatMessage("user", "How are refunds paid?")]
+    request = ChatRequest(model=MODEL_ID, messages=messages, passages=SAME_SOURCE_PASSAGES)
+
+    async def collect():
+        return [event async for event in adapter.stream(request)]
+
+    events = asyncio.run(collect())
+
+    final = events[-1].result
+    assert "".join(event.text for event in events[:-1]) == final.text
+    assert cited_numbers(final.text) == [1, 1, 2]
+    assert len(final.citations) == 2
+    assert (final.input_tokens, final.output_tokens) == (0, 0)
+    assert re.search(r"\[3\]", final.text) is None
