@@ -15,9 +15,10 @@ from urllib.robotparser import RobotFileParser
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .fetch import Fetcher, FetchError
+from .messages import StoredMessage, stored_lines
 from .models import Crawl, Document
 from .pipeline import process_document, queue_document
 
@@ -58,8 +59,7 @@ def load_robots(fetcher: Fetcher, start_url: str) -> RobotFileParser:
     try:
         response = fetcher.get(robots_url)
     except FetchError as error:
-        text = str(error)
-        if " HTTP 4" in text:
+        if error.http_status is not None and 400 <= error.http_status < 500:
             parser.allow_all = True
         else:
             logger.warning("robots.txt of %s unavailable, crawling nothing: %s", parts.netloc, error)
@@ -113,7 +113,7 @@ def run_crawl(crawl_id, *, ingest_now=False):
             try:
                 response = fetcher.get(url)
             except FetchError as error:
-                errors.append(f"{url}: {error}")
+                errors.append((url, error))
                 continue
             fetched += 1
             _document, was_changed = _store_page(crawl, response.url, response.content, ingest_now=ingest_now)
@@ -126,11 +126,23 @@ def run_crawl(crawl_id, *, ingest_now=False):
                     seen.add(link)
                     queue.append((link, depth + 1))
 
-    result = _("%(fetched)s pages fetched, %(changed)s new or changed, %(blocked)s excluded by robots.txt, %(errors)s errors.") % {
-        "fetched": fetched, "changed": changed, "blocked": blocked, "errors": len(errors)
-    }
+    summary = StoredMessage(
+        gettext_noop(
+            "%(fetched)s pages fetched, %(changed)s new or changed, %(blocked)s excluded by robots.txt, %(errors)s errors."
+        ),
+        fetched=fetched,
+        changed=changed,
+        blocked=blocked,
+        errors=len(errors),
+    )
+    lines = [summary]
     if errors:
-        result = f"{result} {errors[0]}"
-    Crawl.objects.filter(pk=crawl.pk).update(last_finished_at=timezone.now(), last_result=result[:500])
+        url, error = errors[0]
+        # Translators: the first page of a crawl that could not be fetched, and why.
+        lines.append(StoredMessage(gettext_noop("%(url)s: %(error)s"), url=url, error=error.message))
+    result, result_messages = stored_lines(lines, max_length=500)
+    Crawl.objects.filter(pk=crawl.pk).update(
+        last_finished_at=timezone.now(), last_result=result, last_result_messages=result_messages
+    )
     logger.info("Crawl %s of %s: %s", crawl.public_id, crawl.start_url, result)
-    return fetched, changed, errors
+    return fetched, changed, [f"{url}: {error}" for url, error in errors]

@@ -13,22 +13,33 @@ import math
 import time
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from keys.resolver import BillingSource, Purpose, mark_used, report_provider_rejection, resolve
+from keys.resolver import (
+    HOSTED_KEY_SETTINGS,
+    BillingSource,
+    Purpose,
+    Reason,
+    mark_used,
+    report_provider_rejection,
+    resolve,
+)
 from providers import gemini_media
-from usage.quotas import QuotaExhausted, QuotaKind, release, reserve, settle
+from usage.quotas import QuotaExhausted, QuotaKind, billing_period, release, reserve, settle
 from usage.recording import record_usage
 
 from .extract import Asset
+from .messages import StoredMessage
 from .models import Enrichment
 
 logger = logging.getLogger(__name__)
 
 
-def _save(document, asset, digest, **values):
+def _save(document, asset, digest, *, reason=None, **values):
     values.setdefault("text", "")
-    values.setdefault("reason", "")
+    values["reason"] = reason.render() if reason else ""
+    values["reason_message"] = reason.to_json() if reason else None
     values.setdefault("units", 0)
     values.setdefault("media_seconds", 0)
     enrichment, _created = Enrichment.objects.update_or_create(
@@ -39,7 +50,7 @@ def _save(document, asset, digest, **values):
     return enrichment
 
 
-def _skip(document, asset, digest, reason):
+def _skip(document, asset, digest, reason: StoredMessage):
     return _save(
         document,
         asset,
@@ -48,6 +59,77 @@ def _skip(document, asset, digest, reason):
         status=Enrichment.Status.SKIPPED,
         reason=reason,
     )
+
+
+# keys.resolver returns its refusals already translated into the active language, which is
+# English in the worker. These copies of its document-processing refusals have the same
+# English text, so the merged catalogs translate them the same way when a page shows them.
+KEYS_PAGE = StoredMessage(gettext_noop("Settings → LLM API Keys"))
+GEMINI = StoredMessage(gettext_noop("Google Gemini"))
+
+
+def _refusal_candidate(organization, reason):
+    if reason == Reason.ENRICHMENT_DISABLED:
+        return StoredMessage(
+            gettext_noop(
+                "Image description and media transcription are turned off for this "
+                "organization. An admin can turn them on in the organization settings."
+            )
+        )
+    if reason == Reason.PLAN_BYOK_ONLY:
+        return StoredMessage(
+            gettext_noop(
+                "The %(plan)s plan does not include hosted models. Add your own %(provider)s key "
+                "in %(page)s, or upgrade the plan."
+            ),
+            plan=organization.plan.name,
+            provider=GEMINI,
+            page=KEYS_PAGE,
+        )
+    if reason == Reason.HOSTED_NOT_CONFIGURED:
+        return StoredMessage(
+            gettext_noop(
+                "Hosted %(provider)s is not configured on this server. Add your own key in "
+                "%(page)s, or ask the operator to set %(setting)s."
+            ),
+            provider=GEMINI,
+            page=KEYS_PAGE,
+            setting=HOSTED_KEY_SETTINGS["gemini"],
+        )
+    return None
+
+
+def refusal_message(organization, resolution):
+    """Return the StoredMessage of a refused Resolution for document processing.
+
+    A refusal without a copy here, or whose copy no longer renders as keys.resolver's message
+    (its wording changed), is stored as the resolver's text, in the worker's language.
+    """
+    candidate = _refusal_candidate(organization, resolution.reason)
+    if candidate is not None and candidate.render() == resolution.message:
+        return candidate
+    if candidate is not None:
+        logger.warning(
+            "Enrichment refusal %s does not match keys.resolver's message, so its text is stored", resolution.reason
+        )
+    return StoredMessage.literal(resolution.message)
+
+
+def quota_message(organization, error: QuotaExhausted):
+    """Return the StoredMessage of a used-up image or media quota.
+
+    QuotaExhausted carries no reset date, so it is computed the way usage.quotas.reserve finds
+    the current period. When that does not reproduce the error's text (the period changed at
+    midnight), the text is stored as it is.
+    """
+    _start, reset = billing_period(organization.plan.billing_day, timezone.localdate())
+    candidate = StoredMessage.quota_exhausted(error, reset)
+    if candidate.render() == str(error):
+        return candidate
+    logger.warning(
+        "Quota message of %s for organization %s not rebuilt, so its text is stored", error.kind, organization.pk
+    )
+    return StoredMessage.literal(str(error))
 
 
 def _call_gemini(asset, credential):
@@ -88,14 +170,18 @@ def enrich_asset(document, asset: Asset) -> Enrichment:
             document,
             asset,
             digest,
-            _("Enrichment is turned off for your organization. An admin can turn it on on the Knowledge page."),
+            StoredMessage(
+                gettext_noop(
+                    "Enrichment is turned off for your organization. An admin can turn it on on the Knowledge page."
+                )
+            ),
         )
 
     is_image = asset.kind == "image"
     purpose = Purpose.IMAGE if is_image else Purpose.MEDIA
     resolution = resolve(organization, purpose=purpose, provider="gemini")
     if not resolution.ok:
-        return _skip(document, asset, digest, resolution.message)
+        return _skip(document, asset, digest, refusal_message(organization, resolution))
 
     hosted = resolution.billing_source == BillingSource.HOSTED
     amount = 1 if is_image else math.ceil(asset.seconds / 60)
@@ -105,7 +191,7 @@ def enrich_asset(document, asset: Asset) -> Enrichment:
         try:
             reservation = reserve(organization, kind, amount)
         except QuotaExhausted as error:
-            return _skip(document, asset, digest, str(error))
+            return _skip(document, asset, digest, quota_message(organization, error))
 
     credential = resolution.credential
     started = time.monotonic()
@@ -136,7 +222,8 @@ def enrich_asset(document, asset: Asset) -> Enrichment:
             digest,
             billing_source=Enrichment.Billing.SKIPPED,
             status=Enrichment.Status.FAILED,
-            reason=_("Gemini could not process this asset: %(error)s") % {"error": error},
+            # The error detail comes from Gemini or the SDK, in English.
+            reason=StoredMessage(gettext_noop("Gemini could not process this asset: %(error)s"), error=str(error)),
         )
 
     if reservation is not None:

@@ -18,7 +18,9 @@ from html.parser import HTMLParser
 import charset_normalizer
 import filetype
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from .messages import MessageError, StoredMessage
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ MARKDOWN_HINT = re.compile(r"^(#{1,6} |\s*[-*+] |\s*\d+\. |```|> )", re.MULTILIN
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
-class ExtractionError(Exception):
+class ExtractionError(MessageError):
     """The file cannot be read. The message says what is wrong, for the person who uploaded it."""
 
 
@@ -62,12 +64,18 @@ class Section:
 
 @dataclass
 class Asset:
-    name: str  # shown in the enrichment list, e.g. "diagram.png" or "page 3"
+    # Shown in the enrichment list, e.g. "diagram.png" or "page 3". It identifies the asset's
+    # Enrichment row, so it never depends on the active language.
+    name: str
     kind: str  # "image" or "media"
     data: bytes = field(repr=False)
     mime_type: str
     page: int | None = None
     seconds: int = 0  # media duration, exact for WAV and estimated otherwise
+    label: StoredMessage | None = None  # the name as warnings show it, if it is translatable
+
+    def get_label(self):
+        return self.label or StoredMessage.literal(self.name)
 
 
 @dataclass
@@ -83,7 +91,7 @@ class Extracted:
 def detect_type(data: bytes) -> str:
     """Return the MIME type of data judged from its content, never from a file name."""
     if not data.strip():
-        raise ExtractionError(_("The file is empty."))
+        raise ExtractionError(gettext_noop("The file is empty."))
     if data.lstrip()[:5] == b"%PDF-":
         return PDF
 
@@ -94,12 +102,12 @@ def detect_type(data: bytes) -> str:
         if kind.mime == "audio/x-m4a":
             return "audio/mp4"
         raise ExtractionError(
-            _(
+            gettext_noop(
                 "Files of type %(type)s are not supported. Upload PDF, DOCX, HTML, Markdown, "
                 "text, CSV, an image (PNG, JPEG, WebP, GIF), audio (MP3, WAV, M4A, OGG) or "
                 "video (MP4, WebM, MOV)."
-            )
-            % {"type": kind.mime}
+            ),
+            type=kind.mime,
         )
 
     if HTML_START.match(data[:1024]):
@@ -135,20 +143,20 @@ def decode_text(data: bytes) -> str:
                 return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as error:
                 raise ExtractionError(
-                    _("The file starts with a %(encoding)s byte order mark but is not valid %(encoding)s.")
-                    % {"encoding": encoding.upper()}
+                    gettext_noop("The file starts with a %(encoding)s byte order mark but is not valid %(encoding)s."),
+                    encoding=encoding.upper(),
                 ) from error
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     if b"\x00" in data[:4096] and not _looks_like_utf16(data):
-        raise ExtractionError(_("The file is binary data of a type that is not supported."))
+        raise ExtractionError(gettext_noop("The file is binary data of a type that is not supported."))
     matches = charset_normalizer.from_bytes(data)
     best = matches.best()
     if best is None:
         raise ExtractionError(
-            _("The text encoding could not be detected. Save the file as UTF-8 and upload it again.")
+            gettext_noop("The text encoding could not be detected. Save the file as UTF-8 and upload it again.")
         )
     # Short Western text scores the same under several single-byte code pages, and
     # charset-normalizer then picks the first (often cp1250, which turns "ï" into "ď").
@@ -206,16 +214,16 @@ def extract_pdf(data: bytes) -> Extracted:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ExtractionError(
-                _("The PDF is password-protected. Remove the password and upload it again.")
+                gettext_noop("The PDF is password-protected. Remove the password and upload it again.")
             )
         pages = list(reader.pages)
     except FileNotDecryptedError as error:
         raise ExtractionError(
-            _("The PDF is password-protected. Remove the password and upload it again.")
+            gettext_noop("The PDF is password-protected. Remove the password and upload it again.")
         ) from error
     except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError) as error:
         raise ExtractionError(
-            _("The PDF is damaged or truncated and cannot be read (%(error)s).") % {"error": error}
+            gettext_noop("The PDF is damaged or truncated and cannot be read (%(error)s)."), error=str(error)
         ) from error
 
     result = Extracted(PDF)
@@ -240,14 +248,17 @@ def extract_pdf(data: bytes) -> Extracted:
             logger.warning("Images of PDF page %s could not be read: %s", number, error)
             continue
         for index, image in enumerate(images, start=1):
-            name = _("page %(page)s") % {"page": number}
             if len(images) > 1:
-                name = f"{name} ({index})"
+                msgid, params = gettext_noop("page %(page)s (%(index)s)"), {"page": number, "index": index}
+            else:
+                msgid, params = gettext_noop("page %(page)s"), {"page": number}
+            label = StoredMessage(msgid, **params)
+            name = msgid % params  # untranslated, so the Enrichment row is found in any language
             mime = filetype.guess_mime(image.data) or "image/png"
-            result.assets.append(Asset(name, "image", image.data, mime, page=number))
+            result.assets.append(Asset(name, "image", image.data, mime, page=number, label=label))
     if not result.assets:
         raise ExtractionError(
-            _("The PDF has no extractable text: it has no text layer and no page images to describe.")
+            gettext_noop("The PDF has no extractable text: it has no text layer and no page images to describe.")
         )
     return result
 
@@ -262,11 +273,12 @@ def check_zip_limits(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as error:
-        raise ExtractionError(_("The DOCX file is damaged or truncated and cannot be read.")) from error
+        raise ExtractionError(gettext_noop("The DOCX file is damaged or truncated and cannot be read.")) from error
     if len(members) > settings.KNOWLEDGE_MAX_ZIP_MEMBERS:
         raise ExtractionError(
-            _("The DOCX file contains %(count)s parts, more than the limit of %(limit)s.")
-            % {"count": len(members), "limit": settings.KNOWLEDGE_MAX_ZIP_MEMBERS}
+            gettext_noop("The DOCX file contains %(count)s parts, more than the limit of %(limit)s."),
+            count=len(members),
+            limit=settings.KNOWLEDGE_MAX_ZIP_MEMBERS,
         )
     total = 0
     for member in members:
@@ -274,13 +286,15 @@ def check_zip_limits(data: bytes) -> None:
         ratio = member.file_size / max(member.compress_size, 1)
         if ratio > settings.KNOWLEDGE_MAX_COMPRESSION_RATIO and member.file_size > 1024 * 1024:
             raise ExtractionError(
-                _("The DOCX file looks like a decompression bomb: %(name)s expands %(ratio)s times.")
-                % {"name": member.filename, "ratio": int(ratio)}
+                gettext_noop("The DOCX file looks like a decompression bomb: %(name)s expands %(ratio)s times."),
+                name=member.filename,
+                ratio=int(ratio),
             )
     if total > max_total:
         raise ExtractionError(
-            _("The DOCX file expands to %(size)s MB, more than the limit of %(limit)s MB.")
-            % {"size": math.ceil(total / 1024 / 1024), "limit": settings.KNOWLEDGE_MAX_UNCOMPRESSED_MB}
+            gettext_noop("The DOCX file expands to %(size)s MB, more than the limit of %(limit)s MB."),
+            size=math.ceil(total / 1024 / 1024),
+            limit=settings.KNOWLEDGE_MAX_UNCOMPRESSED_MB,
         )
 
 
@@ -292,7 +306,7 @@ def extract_docx(data: bytes) -> Extracted:
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise ExtractionError(_("The DOCX file is damaged or truncated and cannot be read.")) from error
+        raise ExtractionError(gettext_noop("The DOCX file is damaged or truncated and cannot be read.")) from error
 
     lines = []
     for paragraph in document.paragraphs:
@@ -389,7 +403,7 @@ def extract_image(data: bytes, mime_type: str, name: str) -> Extracted:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ExtractionError(_("The image is damaged or truncated and cannot be read.")) from error
+        raise ExtractionError(gettext_noop("The image is damaged or truncated and cannot be read.")) from error
     return Extracted(mime_type, assets=[Asset(name or "image", "image", data, mime_type)])
 
 
@@ -405,7 +419,7 @@ def media_seconds(data: bytes, mime_type: str) -> int:
             with wave.open(io.BytesIO(data)) as clip:
                 return max(1, math.ceil(clip.getnframes() / clip.getframerate()))
         except (wave.Error, EOFError, ZeroDivisionError) as error:
-            raise ExtractionError(_("The WAV file is damaged or truncated and cannot be read.")) from error
+            raise ExtractionError(gettext_noop("The WAV file is damaged or truncated and cannot be read.")) from error
     return max(1, math.ceil(len(data) / ESTIMATED_BYTES_PER_SECOND))
 
 

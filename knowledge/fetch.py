@@ -19,7 +19,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpcore
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from .messages import MessageError, StoredMessage
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,27 @@ METADATA_ADDRESSES = {
 }
 NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
 
+# The names that blocked_reason returns, as shown in the error message.
+NETWORK_LABELS = {
+    "cloud metadata": gettext_noop("cloud metadata network"),
+    "unspecified": gettext_noop("unspecified network"),
+    "multicast": gettext_noop("multicast network"),
+    "link-local": gettext_noop("link-local network"),
+    "loopback": gettext_noop("loopback network"),
+    "private": gettext_noop("private network"),
+    "reserved": gettext_noop("reserved network"),
+}
 
-class FetchError(Exception):
-    """A page could not be fetched. The message gives the reason in the user's words."""
+
+class FetchError(MessageError):
+    """A page could not be fetched. The message gives the reason in the user's words.
+
+    `http_status` is the HTTP status code when the server returned an error status, else None.
+    """
+
+    def __init__(self, message, *, http_status=None, **params):
+        super().__init__(message, **params)
+        self.http_status = http_status
 
 
 class BlockedURL(FetchError):
@@ -58,7 +78,7 @@ def resolve_host(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise FetchError(_("The host %(host)s could not be resolved.") % {"host": host}) from error
+        raise FetchError(gettext_noop("The host %(host)s could not be resolved."), host=host) from error
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
@@ -109,14 +129,15 @@ def vetted_addresses(host: str, port: int) -> list[str]:
     """
     addresses = resolve_host(host, port)
     if not addresses:
-        raise FetchError(_("The host %(host)s could not be resolved.") % {"host": host})
+        raise FetchError(gettext_noop("The host %(host)s could not be resolved."), host=host)
     for address in addresses:
         reason = blocked_reason(address)
         if reason:
             logger.warning("Blocked fetch of %s: %s resolves to %s (%s)", host, host, address, reason)
             raise BlockedURL(
-                _("The address of %(host)s is not allowed (%(reason)s network). Use a public web address.")
-                % {"host": host, "reason": reason}
+                gettext_noop("The address of %(host)s is not allowed (%(network)s). Use a public web address."),
+                host=host,
+                network=StoredMessage(NETWORK_LABELS[reason]),
             )
     return addresses
 
@@ -137,7 +158,7 @@ class VettingBackend(httpcore.NetworkBackend):
         raise last_error
 
     def connect_unix_socket(self, path, timeout=None, socket_options=None):
-        raise BlockedURL(_("Unix sockets are not allowed."))
+        raise BlockedURL(gettext_noop("Unix sockets are not allowed."))
 
     def sleep(self, seconds):
         self._backend.sleep(seconds)
@@ -148,15 +169,15 @@ def check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise BlockedURL(
-            _("Only http and https addresses can be fetched, not %(scheme)s.")
-            % {"scheme": parts.scheme or _("a relative address")}
+            gettext_noop("Only http and https addresses can be fetched, not %(scheme)s."),
+            scheme=parts.scheme or StoredMessage(gettext_noop("a relative address")),
         )
     if not parts.hostname:
-        raise BlockedURL(_("The address %(url)s has no host name.") % {"url": url})
+        raise BlockedURL(gettext_noop("The address %(url)s has no host name."), url=url)
     try:
         parts.port
     except ValueError as error:
-        raise BlockedURL(_("The address %(url)s has an invalid port.") % {"url": url}) from error
+        raise BlockedURL(gettext_noop("The address %(url)s has an invalid port."), url=url) from error
     return url
 
 
@@ -195,12 +216,16 @@ class Fetcher:
                 continue
             if status >= 400:
                 raise FetchError(
-                    _("The server answered HTTP %(status)s for %(url)s.") % {"status": status, "url": url}
+                    gettext_noop("The server answered HTTP %(status)s for %(url)s."),
+                    http_status=status,
+                    status=status,
+                    url=url,
                 )
             return FetchResponse(url, status, headers.get("content-type", ""), content)
         raise FetchError(
-            _("Too many redirects (more than %(limit)s) starting from %(url)s.")
-            % {"limit": settings.KNOWLEDGE_FETCH_MAX_REDIRECTS, "url": url}
+            gettext_noop("Too many redirects (more than %(limit)s) starting from %(url)s."),
+            limit=settings.KNOWLEDGE_FETCH_MAX_REDIRECTS,
+            url=url,
         )
 
     def _request(self, url, deadline):
@@ -230,21 +255,21 @@ class Fetcher:
                 return response.status, headers, bytes(body)
         except httpcore.TimeoutException as error:
             raise FetchError(
-                _("Fetching %(url)s timed out after %(seconds)s seconds.")
-                % {"url": url, "seconds": int(self.timeout)}
+                gettext_noop("Fetching %(url)s timed out after %(seconds)s seconds."),
+                url=url,
+                seconds=int(self.timeout),
             ) from error
         except (httpcore.ConnectError, httpcore.NetworkError) as error:
-            raise FetchError(_("Could not connect to %(url)s.") % {"url": url}) from error
+            raise FetchError(gettext_noop("Could not connect to %(url)s."), url=url) from error
         except (httpcore.ProtocolError, httpcore.UnsupportedProtocol) as error:
-            raise FetchError(
-                _("The server at %(url)s sent an invalid HTTP response.") % {"url": url}
-            ) from error
+            raise FetchError(gettext_noop("The server at %(url)s sent an invalid HTTP response."), url=url) from error
 
     def _too_large_message(self, url):
-        return _("The page at %(url)s is larger than the limit of %(limit)s MB.") % {
-            "url": url,
-            "limit": self.max_bytes // (1024 * 1024) or 1,
-        }
+        return StoredMessage(
+            gettext_noop("The page at %(url)s is larger than the limit of %(limit)s MB."),
+            url=url,
+            limit=self.max_bytes // (1024 * 1024) or 1,
+        )
 
 
 def fetch(url: str, **options) -> FetchResponse:

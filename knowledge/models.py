@@ -6,6 +6,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .messages import StoredMessage, render_lines
+
 
 def document_upload_path(document, filename):
     """Store each organization's files under MEDIA_ROOT/knowledge/<org>/<document>/."""
@@ -60,6 +62,8 @@ class Crawl(models.Model):
     last_started_at = models.DateTimeField(null=True, blank=True)
     last_finished_at = models.DateTimeField(null=True, blank=True)
     last_result = models.CharField(max_length=500, blank=True)
+    # The messages of last_result, translated when shown (see knowledge.messages).
+    last_result_messages = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -67,6 +71,10 @@ class Crawl(models.Model):
 
     def __str__(self):
         return self.start_url
+
+    def get_last_result_display(self):
+        """Return the result of the last run in the active language."""
+        return "\n".join(render_lines(self.last_result_messages, self.last_result))
 
 
 class Document(models.Model):
@@ -106,7 +114,10 @@ class Document(models.Model):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
+    # status_reason is the reason rendered in the worker's language, one line per message.
+    # Pages show status_reason_messages translated instead (see knowledge.messages).
     status_reason = models.CharField(_("reason"), max_length=1000, blank=True)
+    status_reason_messages = models.JSONField(default=list, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=0)  # version of the active chunks
@@ -129,6 +140,10 @@ class Document(models.Model):
     @property
     def is_processing(self):
         return self.status in self.PROCESSING_STATUSES
+
+    def get_status_reason_display(self):
+        """Return the reason for the status in the active language, one line per message."""
+        return "\n".join(render_lines(self.status_reason_messages, self.status_reason))
 
 
 class Chunk(models.Model):
@@ -180,7 +195,8 @@ class Enrichment(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     billing_source = models.CharField(max_length=12, choices=Billing.choices)
     status = models.CharField(max_length=10, choices=Status.choices)
-    reason = models.CharField(max_length=1000, blank=True)
+    reason = models.CharField(max_length=1000, blank=True)  # in the worker's language
+    reason_message = models.JSONField(null=True, blank=True)  # reason, translated when shown
     text = models.TextField(blank=True)
     content_sha256 = models.CharField(max_length=64, blank=True)  # of the asset's bytes
     units = models.PositiveIntegerField(default=0)
@@ -196,3 +212,13 @@ class Enrichment(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.asset}: {self.status}"
+
+    def stored_reason(self):
+        """Return the reason as a StoredMessage; a row without reason_message keeps its text."""
+        if self.reason_message:
+            return StoredMessage.from_json(self.reason_message)
+        return StoredMessage.literal(self.reason)
+
+    def get_reason_display(self):
+        """Return why the enrichment was skipped or failed, in the active language."""
+        return "\n".join(render_lines(self.reason_message, self.reason))

@@ -14,11 +14,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .chunking import chunk_sections
 from .extract import ExtractionError, Section, extract
 from .fetch import FetchError, fetch
+from .messages import StoredMessage, asset_warning, stored_lines
 from .models import Chunk, Document, Enrichment
 from .segment import segment_for_index
 
@@ -28,7 +29,11 @@ logger = logging.getLogger(__name__)
 def queue_document(document, *, enqueue=True):
     """Put document back to "queued" and, after the transaction commits, send its task."""
     Document.objects.filter(pk=document.pk).update(
-        status=Document.Status.QUEUED, progress=0, status_reason="", heartbeat_at=timezone.now()
+        status=Document.Status.QUEUED,
+        progress=0,
+        status_reason="",
+        status_reason_messages=[],
+        heartbeat_at=timezone.now(),
     )
     document.refresh_from_db()
     if enqueue:
@@ -37,13 +42,34 @@ def queue_document(document, *, enqueue=True):
         transaction.on_commit(lambda: ingest_document.delay(document.pk))
 
 
-STATUS_FIELDS = ["status", "progress", "status_reason", "heartbeat_at", "updated_at"]
+STATUS_FIELDS = ["status", "progress", "status_reason", "status_reason_messages", "heartbeat_at", "updated_at"]
 # Written with the next status change, so each stage costs one commit.
 CONTENT_FIELDS = ["file", "url", "size", "sha256", "mime_type", "title"]
+REASON_MAX_LENGTH = Document._meta.get_field("status_reason").max_length
+# Warnings kept in status_reason_messages. The Enrichment table of the document page lists
+# every asset, so a PDF with hundreds of skipped page images does not need them all here.
+MAX_WARNINGS = 20
 
 
-def _set_status(document, status, progress, reason="", *, with_content=False):
-    document.status, document.progress, document.status_reason = status, progress, reason
+def reason_values(messages):
+    """Return the status_reason and status_reason_messages values of a list of StoredMessages."""
+    text, data = stored_lines(messages, max_length=REASON_MAX_LENGTH)
+    return {"status_reason": text, "status_reason_messages": data}
+
+
+def _limit_warnings(warnings):
+    if len(warnings) <= MAX_WARNINGS:
+        return warnings
+    more = StoredMessage(
+        gettext_noop("More assets were not enriched. The Enrichment table of the document lists each one.")
+    )
+    return [*warnings[:MAX_WARNINGS], more]
+
+
+def _set_status(document, status, progress, messages=(), *, with_content=False):
+    document.status, document.progress = status, progress
+    for field, value in reason_values(list(messages)).items():
+        setattr(document, field, value)
     document.heartbeat_at = timezone.now()
     fields = STATUS_FIELDS + (CONTENT_FIELDS if with_content else [])
     document.save(update_fields=fields)
@@ -76,19 +102,19 @@ def _load_content(document):
         document.url = response.url
     else:
         if not document.file:
-            raise ExtractionError(_("The document has no file. Upload it again."))
+            raise ExtractionError(gettext_noop("The document has no file. Upload it again."))
         try:
             with document.file.open("rb") as handle:
                 data = handle.read()
         except FileNotFoundError as error:
-            raise ExtractionError(_("The stored file is missing. Upload it again.")) from error
+            raise ExtractionError(gettext_noop("The stored file is missing. Upload it again.")) from error
     document.size = len(data)
     document.sha256 = hashlib.sha256(data).hexdigest()
     return data
 
 
 def _enrich(document, extracted):
-    """Return sections made from the assets' enrichments and the warnings of skipped ones."""
+    """Return sections made from the assets' enrichments and the warnings (StoredMessages) of skipped ones."""
     from .enrichment import enrich_asset
 
     sections, warnings = [], []
@@ -97,7 +123,7 @@ def _enrich(document, extracted):
         if enrichment.status == Enrichment.Status.DONE and enrichment.text.strip():
             sections.append(Section(enrichment.text, page=asset.page, heading=asset.name))
         else:
-            warnings.append(f"{asset.name}: {enrichment.reason}")
+            warnings.append(asset_warning(asset.get_label(), enrichment.stored_reason()))
         Document.objects.filter(pk=document.pk).update(heartbeat_at=timezone.now())
     return sections, warnings
 
@@ -106,7 +132,7 @@ def _index(document, sections, warnings):
     """Replace the document's chunks with the new version and mark it ready, atomically."""
     drafts = chunk_sections(sections)
     if not drafts:
-        raise ExtractionError(_("No text was found in the document."))
+        raise ExtractionError(gettext_noop("No text was found in the document."))
     with transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document.pk)
         version = locked.version + 1
@@ -131,7 +157,7 @@ def _index(document, sections, warnings):
             indexed_sha256=document.sha256,
             status=status,
             progress=100,
-            status_reason="\n".join(warnings)[:1000],
+            **reason_values(_limit_warnings(warnings)),
             heartbeat_at=timezone.now(),
             updated_at=timezone.now(),
         )
@@ -158,8 +184,8 @@ def process_document(document_id):
             sections.extend(enriched)
         if not sections and extracted.needs_page_enrichment:
             raise ExtractionError(
-                _("The PDF has no extractable text, and its page images were not described: %(reason)s")
-                % {"reason": "; ".join(warnings)}
+                gettext_noop("The PDF has no extractable text, and its page images were not described:"),
+                details=_limit_warnings(warnings),
             )
         if not sections:
             # An image or recording whose enrichment was skipped stays findable by its name
@@ -169,7 +195,7 @@ def process_document(document_id):
         count = _index(document, sections, warnings)
     except (ExtractionError, FetchError) as error:
         logger.info("Document %s failed: %s", document.public_id, error)
-        _set_status(document, Document.Status.FAILED, 100, str(error)[:1000], with_content=True)
+        _set_status(document, Document.Status.FAILED, 100, error.lines, with_content=True)
         return Document.Status.FAILED
     except Exception:
         logger.exception("Document %s failed unexpectedly", document.public_id)
@@ -177,7 +203,13 @@ def process_document(document_id):
             document,
             Document.Status.FAILED,
             100,
-            _("Processing failed because of an internal error. Retry; if it fails again, contact support."),
+            [
+                StoredMessage(
+                    gettext_noop(
+                        "Processing failed because of an internal error. Retry; if it fails again, contact support."
+                    )
+                )
+            ],
         )
         return Document.Status.FAILED
     logger.info("Document %s indexed: %s chunks", document.public_id, count)

@@ -6,10 +6,11 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .models import Crawl, Document
-from .pipeline import process_document, queue_document
+from .messages import StoredMessage
+from .pipeline import process_document, queue_document, reason_values
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +51,15 @@ def watchdog():
             Document.objects.filter(pk=document.pk, status=document.status).update(
                 status=Document.Status.FAILED,
                 progress=100,
-                status_reason=_(
-                    "Processing stopped %(attempts)s times without finishing. Check that the "
-                    "background worker is running, then retry."
-                )
-                % {"attempts": document.attempts},
+                **reason_values([
+                    StoredMessage(
+                        gettext_noop(
+                            "Processing stopped %(attempts)s times without finishing. Check that the "
+                            "background worker is running, then retry."
+                        ),
+                        attempts=document.attempts,
+                    )
+                ]),
                 heartbeat_at=timezone.now(),
             )
             failed += 1

@@ -1,6 +1,7 @@
 """Crawling a local site: same-site links, depth and page limits, robots.txt, re-crawl."""
 
 import pytest
+from django.utils import translation
 
 from knowledge.crawl import run_crawl, same_site_links
 from knowledge.models import Crawl, Document
@@ -151,3 +152,23 @@ def test_url_document_blocked_fails_with_reason(org, knowledge_base):
     document.refresh_from_db()
     assert document.status == Document.Status.FAILED
     assert "not allowed" in document.status_reason
+
+
+def test_crawl_result_translates_when_shown(org, knowledge_base, site):
+    site.pages["/"] = page("Home", "Welcome to the garden centre.", ["/gone"])
+    crawl = make_crawl(org, knowledge_base, site, max_depth=1)
+
+    run_crawl(crawl.pk, ingest_now=True)
+
+    crawl.refresh_from_db()
+    missing_url = site.base_url + "/gone"
+    assert crawl.last_result == (
+        "1 pages fetched, 1 new or changed, 0 excluded by robots.txt, 1 errors.\n"
+        f"{missing_url}: The server answered HTTP 404 for {missing_url}."
+    )
+    with translation.override("zh-hans"):
+        displayed = crawl.get_last_result_display()
+    assert displayed == (
+        "已抓取 1 个页面，1 个新增或有变化，0 个被 robots.txt 排除，1 个错误。\n"
+        f"{missing_url}：服务器对 {missing_url} 返回了 HTTP 404。"
+    )

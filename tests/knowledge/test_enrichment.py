@@ -6,9 +6,12 @@ quota (skipped), a rejected key, and large media through the Files API.
 """
 
 import pytest
+from django.utils import translation
 
 from keys.models import ApiKey, KeyStatus
+from keys.resolver import Purpose, Reason, Resolution, resolve
 from keys.services import create_key
+from knowledge.enrichment import refusal_message
 from knowledge.models import Chunk, Document, Enrichment
 from knowledge.pipeline import process_document, queue_document
 from knowledge.search import search
@@ -213,3 +216,60 @@ def test_rerun_reuses_done_enrichment(org, ingest, gemini):
     assert len(gemini.generate_bodies) == calls
     assert UsageEvent.objects.filter(organization=org, purpose="image").count() == 1
     assert Chunk.objects.filter(document=document).count() == 1
+
+
+def test_refusal_reason_translates_when_shown(org, ingest, hosted_gemini):
+    org.plan.hosted_allowed = False
+    org.plan.save()
+
+    enrichment = only_enrichment(ingest("bike.png", png_bytes()))
+
+    refusal = resolve(org, purpose=Purpose.IMAGE, provider="gemini", decrypt=False)
+    assert enrichment.reason == refusal.message
+    assert enrichment.reason_message["msgid"].startswith("The %(plan)s plan does not include hosted models.")
+    with translation.override("zh-hans"):
+        assert enrichment.get_reason_display() == (
+            "Test plan 套餐不包含托管模型。请在 设置 → LLM API 密钥 中添加您自己的 Google Gemini 密钥，或升级套餐。"
+        )
+
+
+def test_hosted_not_configured_reason_matches_resolver(org, ingest):
+    enrichment = only_enrichment(ingest("bike.png", png_bytes()))
+
+    assert enrichment.reason_message["msgid"].startswith("Hosted %(provider)s is not configured")
+    assert enrichment.get_reason_display() == enrichment.reason
+    assert "HOSTED_GEMINI_API_KEY" in enrichment.reason
+
+
+def test_reworded_refusal_stored_as_text(org):
+    refusal = Resolution(ok=False, reason=Reason.HOSTED_NOT_CONFIGURED, message="Reworded by keys.")
+
+    message = refusal_message(org, refusal)
+
+    assert message.to_json() == {"text": "Reworded by keys."}
+
+
+def test_quota_reason_translates_when_shown(org, ingest, hosted_gemini):
+    org.plan.monthly_image_units = 0
+    org.plan.save()
+
+    enrichment = only_enrichment(ingest("bike.png", png_bytes()))
+
+    assert "quota" in enrichment.reason_message
+    assert enrichment.get_reason_display() == enrichment.reason
+    assert enrichment.reason.startswith("The image recognition quota of this billing period is used up: 0 of 0")
+    with translation.override("zh-hans"):
+        assert enrichment.get_reason_display().startswith("本计费周期的图像识别配额已用完：0 张图像中已使用或预留 0 张")
+
+
+def test_gemini_failure_translates_around_provider_detail(org, ingest, gemini):
+    org_key(org)
+    gemini.fail_generate_status = 500
+
+    enrichment = only_enrichment(ingest("bike.png", png_bytes()))
+
+    detail = enrichment.reason_message["params"]["error"]
+    assert "The model is overloaded." in detail
+    assert enrichment.reason == f"Gemini could not process this asset: {detail}"
+    with translation.override("zh-hans"):
+        assert enrichment.get_reason_display() == f"Gemini 无法处理此素材：{detail}"

@@ -1,7 +1,10 @@
 """The ingestion pipeline: states, idempotency, failed re-ingestion, chunk citations."""
 
+import io
+
 import pytest
 from django.core.files.base import ContentFile
+from PIL import Image
 
 from knowledge.models import Chunk, Document
 from knowledge.pipeline import process_document, queue_document
@@ -145,3 +148,20 @@ def test_missing_file_fails_with_reason(knowledge_base):
     document.refresh_from_db()
     assert document.status == Document.Status.FAILED
     assert "missing" in document.status_reason
+
+
+def test_reason_lists_at_most_twenty_warnings(org, ingest):
+    org.enrichment_enabled = False
+    org.save()
+    pages = [Image.new("RGB", (20, 20), (10 * n, 0, 0)) for n in range(22)]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:])
+
+    document = ingest("scan.pdf", buffer.getvalue())
+
+    lines = document.get_status_reason_display().splitlines()
+    assert document.status == Document.Status.FAILED
+    assert len(lines) == 22
+    assert lines[20].startswith("page 20: Enrichment is turned off")
+    assert lines[21] == "More assets were not enriched. The Enrichment table of the document lists each one."
+    assert document.enrichments.count() == 22

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from knowledge.models import Crawl, Document
 from knowledge.tasks import recrawl_due, watchdog
@@ -53,6 +53,8 @@ def test_watchdog_fails_after_max_attempts(knowledge_base, sent, settings):
     document.refresh_from_db()
     assert document.status == Document.Status.FAILED
     assert "3 times" in document.status_reason
+    with translation.override("zh-hans"):
+        assert "3 次" in document.get_status_reason_display()
     assert sent == []
 
 

@@ -4,8 +4,10 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from knowledge.models import Document
+from knowledge.messages import StoredMessage, stored_lines
+from knowledge.models import Crawl, Document
 
 from .conftest import make_document
 
@@ -64,6 +66,39 @@ def test_detail_shows_failure_reason(client_for, ingest, knowledge_base):
 
     assert document.status == Document.Status.FAILED
     assert "The file is empty." in response.text
+
+
+def test_detail_shows_failure_reason_in_chinese(client_for, ingest, knowledge_base):
+    ingest("empty.txt", b"")
+    client = client_for("builder")
+    client.cookies["django_language"] = "zh-hans"
+
+    response = client.get(url(knowledge_base))
+
+    assert "文件为空。" in response.text
+    assert "The file is empty." not in response.text
+
+
+def test_detail_shows_crawl_result_in_chinese(client_for, org, knowledge_base):
+    summary = StoredMessage(
+        "%(fetched)s pages fetched, %(changed)s new or changed, %(blocked)s excluded by robots.txt, %(errors)s errors.",
+        fetched=3, changed=2, blocked=1, errors=1,
+    )
+    error = StoredMessage("The server answered HTTP %(status)s for %(url)s.", status=500, url="https://site.example/b")
+    failed_page = StoredMessage("%(url)s: %(error)s", url="https://site.example/b", error=error)
+    text, data = stored_lines([summary, failed_page], max_length=500)
+    Crawl.objects.create(
+        organization=org, knowledge_base=knowledge_base, start_url="https://site.example/",
+        last_started_at=timezone.now(), last_finished_at=timezone.now(), last_result=text, last_result_messages=data,
+    )
+    client = client_for("builder")
+    client.cookies["django_language"] = "zh-hans"
+
+    response = client.get(url(knowledge_base))
+
+    assert "已抓取 3 个页面，2 个新增或有变化，1 个被 robots.txt 排除，1 个错误。" in response.text
+    assert "https://site.example/b：服务器对 https://site.example/b 返回了 HTTP 500。" in response.text
+    assert "pages fetched" not in response.text
 
 
 def test_detail_rejects_post(client_for, knowledge_base):
