@@ -62,25 +62,32 @@ SQLITE_QUERY = """
     )
     SELECT id, -rank AS score FROM candidates ORDER BY rank, id LIMIT %s
 """
-# The tsquery is written out in both places, not taken from a CTE, so that the planner
-# estimates its selectivity from the column statistics. It then picks between the GIN index on
-# (knowledge_base_id, search_vector), which returns only matches of the given knowledge bases,
-# and a scan of the knowledge base's chunks that tests each one and stops at the LIMIT. The
-# array is cast to bigint[] because btree_gin's operator class for the bigint column has no
-# bigint = smallint operator, and with smallint[] the GIN index cannot apply the condition.
-# NOTE: the tsquery repeats every term whose English stem is the word itself, so the planner
-# estimates about twice the real matches. It may then pick the scan for terms in a few percent
-# of chunks and test about ten thousand chunks (about 10 ms on the benchmark's index).
-POSTGRES_QUERY = """
+# The 'english' configuration stems terms and 'simple' keeps them as they are (which covers
+# segmented CJK). When both give the same tsquery, the query uses it once, because the planner
+# would count the matches of a repeated tsquery twice and ts_rank_cd would do its work twice.
+POSTGRES_TSQUERY = (
+    "CASE WHEN to_tsquery('english', %(expression)s) = to_tsquery('simple', %(expression)s)"
+    " THEN to_tsquery('simple', %(expression)s)"
+    " ELSE to_tsquery('english', %(expression)s) || to_tsquery('simple', %(expression)s) END"
+)
+# The tsquery is written out in both places, not taken from a CTE, so that the planner folds
+# it to a constant and estimates its selectivity from the column statistics. It then picks
+# between the GIN index on (knowledge_base_id, search_vector), which returns only matches of
+# the given knowledge bases, and a scan of the knowledge base's chunks that tests each one and
+# stops at the LIMIT. The array is cast to bigint[] because btree_gin's operator class for the
+# bigint column has no bigint = smallint operator, so with smallint[] the GIN index cannot
+# apply the condition.
+# NOTE: the planner assumes that terms occur independently and that matches are spread evenly
+# over the knowledge base's chunks. Where that is wrong, it may pick the scan and test some
+# ten thousand chunks (about 10-20 ms on the benchmark's index).
+POSTGRES_QUERY = f"""
     WITH candidates AS MATERIALIZED (
         SELECT id, search_vector FROM knowledge_chunk
-        WHERE search_vector @@ (to_tsquery('english', %(expression)s) || to_tsquery('simple', %(expression)s))
+        WHERE search_vector @@ ({POSTGRES_TSQUERY})
           AND knowledge_base_id = ANY(%(base_pks)s::bigint[])
         LIMIT %(candidate_limit)s
     )
-    SELECT id, ts_rank_cd(
-        search_vector, to_tsquery('english', %(expression)s) || to_tsquery('simple', %(expression)s)
-    ) AS score
+    SELECT id, ts_rank_cd(search_vector, {POSTGRES_TSQUERY}) AS score
     FROM candidates
     ORDER BY score DESC, id
     LIMIT %(k)s

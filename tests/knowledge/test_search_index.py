@@ -162,3 +162,17 @@ def test_postgres_gin_applies_base_condition(org, crowded_base, knowledge_base):
     index_condition = next(line for line in plan.splitlines() if "Index Cond" in line)
     assert "knowledge_base_id" in index_condition
     assert "search_vector" in index_condition
+
+
+def test_postgres_tsquery_not_repeated(org, knowledge_base):
+    if connection.vendor != "postgresql":
+        pytest.skip("this run uses SQLite; set DATABASE_URL to a PostgreSQL database")
+    parameters = {"expression": "'zebra'", "base_pks": [knowledge_base.pk], "candidate_limit": LIMIT, "k": 5}
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + search_module.POSTGRES_QUERY, parameters)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # 'english' and 'simple' give the same tsquery for "zebra", so the plan contains it once.
+    assert "'''zebra'''::tsquery" in plan
+    assert "''zebra'' | ''zebra''" not in plan
