@@ -150,8 +150,9 @@ class Chunk(models.Model):
     """A passage of a document as indexed for search.
 
     `search_text` is `text` with CJK runs segmented into space-separated words. The search
-    index reads it: an FTS5 table kept in step by triggers on SQLite, and a generated tsvector
-    column with a GIN index on PostgreSQL (both created in migration 0002).
+    index reads it together with `knowledge_base_id`: on SQLite an FTS5 table with both columns,
+    kept in step by triggers, and on PostgreSQL a generated tsvector column with a GIN index
+    over (knowledge_base_id, search_vector). Migrations 0002 and 0003 create them in raw SQL.
     """
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
