@@ -6,6 +6,8 @@ copies it into CatalogModel, where admins may adjust prices in the Django admin.
 
 import json
 import logging
+import threading
+import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -31,14 +33,37 @@ def chat_models(providers=None):
     return queryset.order_by("provider", "display_name")
 
 
+# Prices by (provider, model id), each read at most once per PRICE_CACHE_SECONDS per process,
+# because every usage event needs one and the catalog changes rarely. Saving or deleting a
+# CatalogModel clears this process's copy at once (signals in usage.apps); other processes
+# see the change within PRICE_CACHE_SECONDS.
+PRICE_CACHE_SECONDS = 60
+_prices: dict[tuple[str, str], tuple[tuple | None, float]] = {}
+_prices_lock = threading.Lock()
+
+
+def clear_price_cache(**_signal_kwargs):
+    with _prices_lock:
+        _prices.clear()
+
+
 def price_for(provider, model_id):
     """Return (input, output) USD prices per million tokens, or None for a model not in the catalog."""
+    key = (provider, model_id)
+    now = time.monotonic()
+    with _prices_lock:
+        cached = _prices.get(key)
+    if cached is not None and cached[1] > now:
+        return cached[0]
     row = (
         CatalogModel.objects.filter(provider=provider, model_id=model_id)
         .values_list("input_price_per_million", "output_price_per_million")
         .first()
     )
-    return tuple(row) if row else None
+    prices = tuple(row) if row else None
+    with _prices_lock:
+        _prices[key] = (prices, now + PRICE_CACHE_SECONDS)
+    return prices
 
 
 def cost_from_prices(prices, input_tokens, output_tokens) -> Decimal:

@@ -69,3 +69,37 @@ def test_shipped_catalog_loads():
     created, _updated = catalog.load_catalog()
     assert created > 0
     assert catalog.chat_models().exists()
+
+
+def test_price_is_read_once_and_cleared_by_an_admin_edit(tmp_path, django_assert_num_queries):
+    catalog.load_catalog(write(tmp_path, ENTRIES))
+    assert catalog.price_for("openai", "gpt-a") == (Decimal("1.25"), Decimal("10"))
+    with django_assert_num_queries(0):
+        assert catalog.price_for("openai", "gpt-a") == (Decimal("1.25"), Decimal("10"))
+
+    model = CatalogModel.objects.get(provider="openai", model_id="gpt-a")
+    model.input_price_per_million = Decimal("4.00")
+    model.save()  # what the Django admin does
+
+    assert catalog.price_for("openai", "gpt-a") == (Decimal("4.00"), Decimal("10"))
+
+
+def test_price_change_without_signal_is_seen_after_the_cache_period(tmp_path, monkeypatch):
+    catalog.load_catalog(write(tmp_path, ENTRIES))
+    assert catalog.price_for("openai", "gpt-a")[0] == Decimal("1.25")
+    # Another process's edit reaches this one only through the database.
+    CatalogModel.objects.filter(model_id="gpt-a").update(input_price_per_million=Decimal("5.00"))
+    assert catalog.price_for("openai", "gpt-a")[0] == Decimal("1.25")
+
+    later = catalog.time.monotonic() + catalog.PRICE_CACHE_SECONDS + 1
+    monkeypatch.setattr(catalog.time, "monotonic", lambda: later)
+    assert catalog.price_for("openai", "gpt-a")[0] == Decimal("5.00")
+
+
+def test_unknown_model_is_cached_until_it_is_added(tmp_path):
+    assert catalog.price_for("openai", "gpt-new") is None
+    CatalogModel.objects.create(
+        provider="openai", model_id="gpt-new", display_name="GPT new",
+        input_price_per_million=Decimal("1"), output_price_per_million=Decimal("2"),
+    )
+    assert catalog.price_for("openai", "gpt-new") == (Decimal("1"), Decimal("2"))
