@@ -14,19 +14,20 @@ before the provider call.
 import json
 import uuid
 
-from asgiref.sync import sync_to_async
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, OuterRef
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.security.http import HttpAuthBase
 
+from config.db_workers import run_in_db_worker
+
 from .bluegreen.routing import serving_agent
 from .chat import ChatError, prepare_turn_sync
 from .models import Agent, ChannelToken, Conversation
 from .models.agents import ChannelKind, split_token
+from .token_lookup import load_token
 
 router = Router(tags=["agents"])
 
@@ -111,26 +112,15 @@ class RequestRejected(Exception):
 def _load_call(credentials, agent_id, conversation_id):
     """Return (token, agent, channel, conversation) for a request, or raise RequestRejected.
 
-    One query reads the token with its channel, the channel's agent, organization, plan and
-    canary, and whether that agent has knowledge bases. A request for the channel's own agent
+    One query (agents.token_lookup) reads the token with its channel, the channel's agent,
+    organization, plan and canary, and whether that agent has knowledge bases. A request for the channel's own agent
     (the usual case) needs no other read unless it continues a conversation.
     """
-    tokens = (
-        ChannelToken.objects.select_related("channel__agent__organization__plan", "channel__canary")
-        .annotate(
-            agent_has_knowledge_bases=Exists(
-                Agent.knowledge_bases.through.objects.filter(agent_id=OuterRef("channel__agent_id"))
-            )
-        )
-        .filter(prefix=credentials.prefix, revoked_at__isnull=True, channel__kind=ChannelKind.API)
-    )
-    # The prefix is unique, so a slice without ORDER BY (unlike .first()) reads the one row.
-    token = next(iter(tokens[:1]), None)
+    token = load_token(credentials.prefix, ChannelKind.API)
     if token is None or not token.matches(credentials.secret):
         raise RequestRejected(401, "invalid_token", _("The API token is invalid or revoked: create a new one on the agent's page."))
     channel = token.channel
     serving = channel.agent
-    serving.has_knowledge_bases = token.agent_has_knowledge_bases
 
     if agent_id == serving.public_id:
         agent = serving
@@ -184,7 +174,8 @@ def _agent_for_turn(channel, conversation):
 def _load_and_prepare(credentials, agent_id, conversation_id, message):
     """Return the prepared ChatTurn, or raise RequestRejected or ChatError before any network call.
 
-    One function, so the request's synchronous database work takes one thread hop.
+    One function, so the request's synchronous database work takes one hop to a database
+    worker thread (config.db_workers), whose connection stays open across requests.
     """
     token, agent, channel, conversation = _load_call(credentials, agent_id, conversation_id)
     return prepare_turn_sync(agent, channel, message, conversation=conversation, visitor_ref=f"token:{token.prefix}")
@@ -276,7 +267,7 @@ async def chat(request, agent_id: str):
 
     try:
         message, conversation_id = _parse_body(request.body)
-        turn = await sync_to_async(_load_and_prepare)(credentials, agent_uuid, conversation_id, message)
+        turn = await run_in_db_worker(_load_and_prepare, credentials, agent_uuid, conversation_id, message)
     except RequestRejected as rejected:
         return error(rejected.status, rejected.code, rejected.message)
     except ChatError as failure:

@@ -21,12 +21,12 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.db_workers import run_in_db_worker
 from keys import resolver
 from keys.resolver import BillingSource, Purpose, Reason, Strategy
 from knowledge.search import search
@@ -305,7 +305,7 @@ class ChatTurn:
 
     async def _finish(self, result, text, error) -> TurnResult:
         latency_ms = int((time.monotonic() - self.started) * 1000)
-        self.result = await sync_to_async(self._store)(result, text, error, latency_ms)
+        self.result = await run_in_db_worker(self._store, result, text, error, latency_ms)
         return self.result
 
     def _store(self, result, text, error, latency_ms) -> TurnResult:
@@ -581,7 +581,7 @@ def _prepare(agent, channel, text, conversation, user, visitor_ref, decrypt=True
 def prepare_turn_sync(
     agent, channel, text, *, conversation=None, user=None, visitor_ref="", purpose=Purpose.CHAT
 ) -> ChatTurn:
-    """Run `prepare_turn` in the calling thread, for callers already inside `sync_to_async`.
+    """Run `prepare_turn` in the calling thread, for callers already on a database thread.
 
     The API channel reads its token and prepares the turn in one thread hop this way.
     """
@@ -597,4 +597,4 @@ async def prepare_turn(
     `agent` must have its organization (and plan) loaded. `conversation` must belong to agent.
     """
     text = validate_message(text)
-    return await sync_to_async(_prepare)(agent, channel, text, conversation, user, visitor_ref, purpose=purpose)
+    return await run_in_db_worker(_prepare, agent, channel, text, conversation, user, visitor_ref, purpose=purpose)

@@ -129,6 +129,17 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# The REST API under API_PATH_PREFIX authenticates with bearer tokens and reads no session,
+# cookie or user, so config.asgi serves it with this shorter list: security headers, the
+# language of error messages (Accept-Language) and X-Frame-Options. They are Django's own
+# middleware, run on the event loop (config/api_middleware.py), because each thread hop or
+# middleware left out saves time on every API call under ASGI.
+API_PATH_PREFIX = "/api/"
+API_MIDDLEWARE = [
+    "config.api_middleware.APISecurityMiddleware",
+    "config.api_middleware.APILocaleMiddleware",
+    "config.api_middleware.APIXFrameOptionsMiddleware",
+]
 
 ROOT_URLCONF = "config.urls"
 
@@ -250,13 +261,15 @@ X_FRAME_OPTIONS = "DENY"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _celery_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
         "store_processed": False,
+        # Exchange tables (broadcasts, worker remote control); kombu's default is ./control.
+        "control_folder": str(_celery_dir / "control"),
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
@@ -385,6 +398,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
         "timeout": 10,
     }
+# Threads that run the chat path's database work (config/db_workers.py), each keeping its
+# connection open across requests. 0 runs that work in each request's own thread instead.
+DB_WORKER_THREADS = env.int("DB_WORKER_THREADS", default=4)
+if DB_WORKER_THREADS < 0:
+    raise ImproperlyConfigured(
+        f"DB_WORKER_THREADS={DB_WORKER_THREADS} is invalid: use 0 or a positive number of threads."
+    )
 
 # --- demo ---
 # Where `make run` serves the demo: seed_demo prints links to it and allows it as the demo

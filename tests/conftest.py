@@ -35,6 +35,30 @@ def fast_password_hasher():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def database_work_in_request_thread():
+    """Run the chat path's database work in the test's own thread and connection.
+
+    Most tests wrap each test in a transaction, which a database worker thread
+    (config/db_workers.py) cannot see. tests/config/test_db_workers.py turns the workers on
+    with committed data.
+    """
+    from django.test import override_settings
+
+    with override_settings(DB_WORKER_THREADS=0):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_price_cache():
+    """Forget catalog prices between tests: a rolled-back CatalogModel row sends no signal."""
+    from usage.catalog import clear_price_cache
+
+    clear_price_cache()
+    yield
+    clear_price_cache()
+
+
 @pytest.fixture
 def plan(db):
     return Plan.objects.create(

@@ -14,13 +14,14 @@ import logging
 import re
 import uuid
 
-from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+
+from config.db_workers import run_in_db_worker
 
 from ..bluegreen.routing import serving_agent
 from ..chat import ChatError, prepare_turn
@@ -153,7 +154,7 @@ def load_turn_context(channel, conversation_id, visitor_ref):
 async def widget_chat(request, widget_id):
     language = visitor_language(request.GET.get("lang", ""))
     with translation.override(language):
-        channel = await sync_to_async(load_channel)(widget_id)
+        channel = await run_in_db_worker(load_channel, widget_id)
         origin, rejection = check_request(request, channel, widget_id)
         if rejection is not None:
             return rejection
@@ -166,7 +167,7 @@ async def widget_chat(request, widget_id):
         except ValueError as invalid:
             return error_response(400, "invalid_request", invalid, origin)
 
-        retry_after = await sync_to_async(take_rate_slot)(channel, client_address(request))
+        retry_after = await run_in_db_worker(take_rate_slot, channel, client_address(request))
         if retry_after is not None:
             return error_response(
                 429,
@@ -177,7 +178,7 @@ async def widget_chat(request, widget_id):
             )
 
         visitor_ref = f"widget:{visitor_id or 'anonymous'}"
-        agent, conversation = await sync_to_async(load_turn_context)(channel, conversation_id, visitor_ref)
+        agent, conversation = await run_in_db_worker(load_turn_context, channel, conversation_id, visitor_ref)
         if conversation_id is not None and conversation is None:
             return error_response(
                 404,
