@@ -182,10 +182,11 @@ def passage_to_dict(passage: Passage) -> dict:
 def citation_list(result_citations, passages) -> list[dict]:
     """Return the citations of an answer as [{"label", "url"}], deduplicated in order.
 
-    Adapters that cite (the extractive model) report them; for language models every
-    retrieved passage is listed, because the prompt asked the model to answer from them.
+    An adapter that cites by itself (the extractive model) passes its list, which is empty
+    when nothing matched. For language models `result_citations` is None and every retrieved
+    passage is listed, because the prompt asked the model to answer from them.
     """
-    source = result_citations if result_citations else passages
+    source = passages if result_citations is None else result_citations
     citations, seen = [], set()
     for item in source or []:
         if isinstance(item, dict):
@@ -333,7 +334,8 @@ class ChatTurn:
         error_code = str(error.code) if error is not None else ""
         error_message = redact(str(error), api_key) if error is not None else ""
         key_id = credential.key_id if credential else None
-        citations = citation_list(getattr(result, "citations", None), self.passages)
+        cited = getattr(result, "citations", None) if agent.provider == Provider.EXTRACTIVE else None
+        citations = citation_list(cited, self.passages)
 
         # One transaction for every write of the turn: each commit costs an fsync, which
         # dominates the pipeline's overhead, and the turn's records then land together.
@@ -488,7 +490,14 @@ def system_prompt_with_passages(agent, passages) -> str:
         "Answer from the numbered passages below when they are relevant, and cite them as [n]. "
         "If they do not contain the answer, say so."
     )
-    for number, passage in enumerate(passages, start=1):
+    # Passages of one source share the number that the answer's citation list gives it.
+    numbers = {}
+    for passage in passages:
+        source = (passage.label, passage.url)
+        if not (passage.label or passage.url):
+            parts.append(passage.text)
+            continue
+        number = numbers.setdefault(source, len(numbers) + 1)
         parts.append(f"[{number}] {passage.label}\n{passage.text}")
     return "\n\n".join(parts)
 
