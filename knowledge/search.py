@@ -162,6 +162,27 @@ def _run_query(cursor, base_pks, terms, k, operator, candidate_limit):
     return cursor.fetchall()
 
 
+def _search_cursor():
+    """Return a cursor that sends the query's values inside the SQL text.
+
+    On PostgreSQL, settings turn on server-side binding and prepared statements, and a
+    prepared statement may run a generic plan that does not know the query's terms. The
+    queries above rely on the planner estimating each term's frequency, so on PostgreSQL
+    they use Django's client-side binding cursor instead.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import Cursor as ClientBindingCursor
+
+    # What connection.cursor() does, with the cursor class chosen here.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = ClientBindingCursor(connection.connection)
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    return wrap(cursor)
+
+
 def _ranked_chunk_ids(base_pks, terms, k):
     """Return (chunk id, score) rows: chunks with every term first, then chunks with any term.
 
@@ -170,7 +191,7 @@ def _ranked_chunk_ids(base_pks, terms, k):
     would usually rank below one with a rarer term anyway, because a frequent term has a low
     inverse document frequency.
     """
-    with connection.cursor() as cursor:
+    with _search_cursor() as cursor:
         frequent = _frequent_terms(cursor, terms)
         rare = [term for term in terms if term not in frequent]
         # A rare term bounds the AND query to CANDIDATE_LIMIT matches, so its ranking is exact.

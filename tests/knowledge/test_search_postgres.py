@@ -35,3 +35,16 @@ def test_search_vector_combines_stemmed_and_exact_tokens(postgres, ingest, org, 
 
     assert search(org, [knowledge_base.pk], "shipping parcel")
     assert search(org, [knowledge_base.pk], "工作日")
+
+
+def test_search_is_never_a_prepared_statement(postgres, ingest, org, knowledge_base):
+    # Prepared statements are on for the rest of the app (DATABASE_PREPARED_STATEMENTS), but a
+    # generic plan would not know the query's terms, which the search queries rely on.
+    ingest("parcels.md", b"Parcels ship daily from the depot.")
+
+    for _ in range(12):  # more than psycopg's prepare threshold of 5
+        assert search(org, [knowledge_base.pk], "parcels depot")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%to_tsquery%%'")
+        assert cursor.fetchone()[0] == 0
