@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.dispatch import receiver
 
 _executor = None
@@ -48,7 +48,8 @@ def _get_executor(size):
 def _close_thread_connections(barrier):
     # Every worker thread takes exactly one of these jobs: each waits until all are running.
     barrier.wait(timeout=30)
-    connections.close_all()
+    for connection in connections.all(initialized_only=True):
+        _close(connection)
 
 
 def _shutdown_locked():
@@ -98,7 +99,7 @@ def _prepare_connections():
                 connection.errors_occurred = False
                 connection.health_check_done = True
             else:
-                connection.close()
+                _close(connection)
 
 
 def _release_connections():
@@ -108,14 +109,53 @@ def _release_connections():
             continue
         connection.db_worker_idle_since = time.monotonic()
         if connection.in_atomic_block:
-            connection.close()
+            _close(connection)
         elif not connection.get_autocommit():
             connection.rollback()
             connection.set_autocommit(True)
 
 
+# psycopg's default: a statement is prepared on its fifth run on a connection.
+PREPARE_THRESHOLD = 5
+
+
+def _use_prepared_statements():
+    """Bind on the server and prepare repeated statements on this thread's PostgreSQL connection.
+
+    The token query of the chat API took 0.33 ms to plan and 0.05 ms to run. Only worker
+    connections do this: their statements are short lookups and writes, whose plans do not
+    depend on the values, while reports and search need plans made for their values.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.cursor_factory is not ServerBindingCursor:
+        raw.cursor_factory = ServerBindingCursor
+        raw.prepare_threshold = PREPARE_THRESHOLD
+
+
+def _restore_binding(connection):
+    """Give a pooled PostgreSQL connection back as Django configures it: client-side binding."""
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return
+    from django.db.backends.postgresql.base import Cursor
+
+    connection.connection.cursor_factory = Cursor
+    connection.connection.prepare_threshold = None
+
+
+def _close(connection):
+    _restore_binding(connection)
+    connection.close()
+
+
 def _call_in_worker(function, args, kwargs):
     _prepare_connections()
+    _use_prepared_statements()
     try:
         return function(*args, **kwargs)
     finally:

@@ -183,14 +183,6 @@ else:
     # reused, so the default closes each connection when its request ends.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-        "DATABASE_PREPARED_STATEMENTS", default=True
-    ):
-        # psycopg binds parameters on the server and prepares a statement after its fifth run
-        # on a connection, so PostgreSQL plans it once. Planning the chat API's token query
-        # took 0.33 ms and running it 0.05 ms. PgBouncer before 1.21 in transaction mode
-        # cannot route prepared statements: set DATABASE_PREPARED_STATEMENTS=false there.
-        DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 if env.str("DATABASE_TEST_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env.str("DATABASE_TEST_NAME")}
 
@@ -409,6 +401,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 # Threads that run the chat path's database work (config/db_workers.py), each keeping its
 # connection open across requests. 0 runs that work in each request's own thread instead.
 DB_WORKER_THREADS = env.int("DB_WORKER_THREADS", default=4)
+# On PostgreSQL, the worker threads' connections bind parameters on the server and prepare a
+# statement after its fifth run, so the server plans the chat path's statements once. Other
+# connections (dashboard pages, reports, Celery) keep planning each query with its values.
+# PgBouncer before 1.21 in transaction mode cannot route prepared statements: set false there.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DB_WORKER_THREADS < 0:
     raise ImproperlyConfigured(
         f"DB_WORKER_THREADS={DB_WORKER_THREADS} is invalid: use 0 or a positive number of threads."

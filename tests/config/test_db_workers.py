@@ -137,3 +137,28 @@ def test_active_language_carries_over_to_the_worker(one_worker):
             return await run_in_db_worker(translation.get_language)
 
     assert async_to_sync(ask)() == "zh-hans"
+
+
+def prepared_statements():
+    for _ in range(6):  # past psycopg's prepare threshold of 5
+        Plan.objects.filter(slug="no-such-plan").exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%orgs_plan%'")
+        return cursor.fetchone()[0]
+
+
+def test_worker_connections_prepare_repeated_statements(one_worker, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("Prepared statements are a PostgreSQL setting; the PostgreSQL pass of CI runs this test.")
+
+    assert async_to_sync(run_in_db_worker)(prepared_statements) >= 1
+    # The test's own connection, like every connection outside the workers, prepares nothing.
+    assert prepared_statements() == 0
+
+
+def test_prepared_statements_can_be_turned_off(one_worker, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("Prepared statements are a PostgreSQL setting; the PostgreSQL pass of CI runs this test.")
+    settings.DATABASE_PREPARED_STATEMENTS = False
+
+    assert async_to_sync(run_in_db_worker)(prepared_statements) == 0
