@@ -100,6 +100,9 @@ class ErrorOut(Schema):
 
 
 def error(status, code, message, headers=None):
+    if status == 401:
+        # RFC 6750: a 401 names the scheme the client should authenticate with.
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="FlexyAgents API"'}
     return JsonResponse({"error": {"code": code, "message": str(message)}}, status=status, headers=headers)
 
 

@@ -3,6 +3,9 @@
 import functools
 from importlib import import_module
 
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 api = NinjaAPI(
@@ -54,3 +57,12 @@ def api_urls():
         else:
             _exempt_from_login(entry)
     return patterns, app_name, namespace
+
+
+@login_not_required
+def api_not_found(request, path=""):
+    """Return the API's JSON 404 error for a path under /api/ that no endpoint serves."""
+    message = _("No API endpoint is at %(path)s: see /api/v1/openapi.json for the endpoints.") % {
+        "path": request.path
+    }
+    return JsonResponse({"error": {"code": "not_found", "message": message}}, status=404)

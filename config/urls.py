@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
-from config.api import api_urls
+from config.api import api_not_found, api_urls
 from config.health import healthz
 from orgs.views.dashboard import dashboard, switch_organization
 
@@ -23,6 +23,8 @@ urlpatterns = [
     # Anonymous visitors switch language on the sign-in page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api_urls()),
+    # Any other path under /api/ gets a JSON 404, as API clients expect, not an HTML page.
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("admin/", admin.site.urls),
 ]
 

@@ -107,3 +107,22 @@ def test_other_paths_keep_the_full_middleware(api_agent):
 )
 def test_is_api_request(scope, expected):
     assert is_api_request(scope) is expected
+
+
+def test_unknown_api_path_gets_a_json_404(api_agent):
+    for path in ("/api/v1/agents/", "/api/v2/anything", "/api/"):
+        response = send("GET", path, headers={"Accept-Language": "zh-hans"})
+
+        assert response.status_code == 404, path
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.json()["error"]["code"] == "not_found"
+        assert "没有 API 端点" in response.json()["error"]["message"]
+
+
+def test_missing_token_names_the_bearer_scheme(api_agent):
+    agent, _token = api_agent
+
+    response = send("POST", f"/api/v1/agents/{agent.public_id}/chat", json={"message": "Hi"})
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="FlexyAgents API"'
