@@ -113,6 +113,30 @@ def _load_content(document):
     return data
 
 
+def _reject_copy_of_page(document):
+    """Raise ExtractionError when a fetched page's bytes equal another document of its knowledge base.
+
+    Uploads are checked before they are stored, but a page's content is known only once it is
+    fetched. A failed document is not a copy, and crawled pages are not checked here, because a
+    re-crawl updates each page's own document in place.
+    """
+    copy = (
+        Document.objects.filter(knowledge_base_id=document.knowledge_base_id, sha256=document.sha256)
+        .exclude(pk=document.pk)
+        .exclude(status=Document.Status.FAILED)
+        .order_by("created_at")
+        .first()
+    )
+    if copy is not None:
+        raise ExtractionError(
+            gettext_noop(
+                "The page has the same content as “%(title)s”, which is already in this knowledge base, "
+                "so it was not indexed again. Delete that document first to add the page."
+            ),
+            title=copy.title,
+        )
+
+
 def _enrich(document, extracted):
     """Return sections made from the assets' enrichments and the warnings (StoredMessages) of skipped ones."""
     from .enrichment import enrich_asset
@@ -172,6 +196,10 @@ def process_document(document_id):
         return None
     try:
         data = _load_content(document)
+        # NOTE: uploads are checked for copies only when stored, so retrying a failed upload
+        # whose file was uploaded again since indexes it twice. Search returns such text once.
+        if document.source == Document.Source.URL:
+            _reject_copy_of_page(document)
         extracted = extract(data, filename=document.original_filename, url=document.url)
         document.mime_type = extracted.mime_type
         if extracted.title and document.source != Document.Source.UPLOAD:

@@ -27,6 +27,9 @@ class SearchHit:
 # frequent. It still counts in the AND query but does not widen the OR query.
 CANDIDATE_LIMIT = 500
 
+# The largest multiple of k that one search ranks to replace passages dropped as copies.
+MAX_REFILL_FACTOR = 4
+
 # Index-wide document frequency of one term on SQLite, counted no further than the LIMIT.
 # It reads the term's FTS5 doclist and no table rows.
 SQLITE_FREQUENCY_QUERY = """
@@ -228,22 +231,44 @@ def search(organization, knowledge_base_ids, query: str, k: int = 5) -> list[Sea
     Chunks that contain every term come first, then chunks with any term. A term that occurs
     in more than CANDIDATE_LIMIT chunks of the index adds chunks to that second group only when
     the query has no rarer term. Ranking is BM25 on SQLite and ts_rank_cd on PostgreSQL, so
-    the two databases agree on which chunks match but not on score values.
+    the two databases agree on which chunks match but not on score values. Of passages whose
+    text is the same apart from whitespace, only the best-ranked one is returned.
     """
-    from .models import Chunk
-
     terms = query_terms(query or "")
     base_pks = _knowledge_base_pks(organization, knowledge_base_ids)
     if not terms or not base_pks or k <= 0:
         return []
 
-    ranked = _ranked_chunk_ids(base_pks, terms, k)
+    # Passages with the same text (the same file in two documents, or a page crawled under
+    # two URLs) are returned once, so an answer does not quote them twice. When copies were
+    # dropped, the query runs again for more chunks to fill k.
+    limit = k
+    while True:
+        ranked = _ranked_chunk_ids(base_pks, terms, limit)
+        hits = _hits_without_copies(ranked)
+        if len(hits) >= k or len(ranked) < limit or limit >= k * MAX_REFILL_FACTOR:
+            return hits[:k]
+        limit *= 2
+
+
+def _passage_key(text):
+    return " ".join(text.split())
+
+
+def _hits_without_copies(ranked):
+    """Return a SearchHit for each ranked (chunk id, score) row whose text no better row has."""
+    from .models import Chunk
+
     chunks = Chunk.objects.select_related("document").in_bulk([row[0] for row in ranked])
-    hits = []
+    hits, seen_texts = [], set()
     for chunk_id, score in ranked:
         chunk = chunks.get(chunk_id)
         if chunk is None:  # deleted between the two queries
             continue
+        key = _passage_key(chunk.text)
+        if key in seen_texts:
+            continue
+        seen_texts.add(key)
         document = chunk.document
         hits.append(
             SearchHit(

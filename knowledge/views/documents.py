@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -11,7 +12,7 @@ from orgs import audit
 from orgs.permissions import Perm
 from orgs.scoping import get_for_org
 
-from ..forms import CrawlForm, UploadForm, UrlForm
+from ..forms import CrawlForm, UploadForm, UrlForm, upload_name
 from ..models import Crawl, Document, KnowledgeBase
 from ..pipeline import queue_document
 from .bases import detail_context
@@ -24,28 +25,42 @@ def _invalid(request, base, **forms):
 @require_POST
 def document_upload(request, public_id):
     base = get_for_org(request, KnowledgeBase, Perm.BUILD, public_id=public_id)
-    form = UploadForm(request.POST, request.FILES, organization=request.organization)
-    if not form.is_valid():
-        return _invalid(request, base, upload_form=form)
-    for upload in form.cleaned_data["files"]:
-        name = upload.name.rsplit("/", 1)[-1][:255]
-        document = Document(
-            organization=request.organization,
-            knowledge_base=base,
-            title=name[:300],
-            original_filename=name,
-            size=upload.size,
-        )
-        document.file.save(name, upload, save=False)
-        document.save()
-        queue_document(document)
+    with transaction.atomic():
+        # Lock the knowledge base, so that two uploads of the same file at once cannot both
+        # pass the check for copies. SQLite ignores the lock but runs one write at a time.
+        KnowledgeBase.objects.select_for_update().filter(pk=base.pk).first()
+        form = UploadForm(request.POST, request.FILES, organization=request.organization, knowledge_base=base)
+        if not form.is_valid():
+            return _invalid(request, base, upload_form=form)
+        for new_file in form.cleaned_data["files"]:
+            _store_upload(request.organization, base, new_file)
+    # A copy is reported after the redirect, not as a form error, because the other files
+    # of the same upload are stored.
+    for skipped in form.skipped:
+        messages.warning(request, skipped.message())
     count = len(form.cleaned_data["files"])
-    messages.success(
-        request,
-        ngettext("%(count)s file queued for processing.", "%(count)s files queued for processing.", count)
-        % {"count": count},
-    )
+    if count:
+        messages.success(
+            request,
+            ngettext("%(count)s file queued for processing.", "%(count)s files queued for processing.", count)
+            % {"count": count},
+        )
     return redirect(base)
+
+
+def _store_upload(organization, base, new_file):
+    name = upload_name(new_file.upload)
+    document = Document(
+        organization=organization,
+        knowledge_base=base,
+        title=name[:300],
+        original_filename=name,
+        size=new_file.upload.size,
+        sha256=new_file.sha256,
+    )
+    document.file.save(name, new_file.upload, save=False)
+    document.save()
+    queue_document(document)
 
 
 @require_POST
@@ -78,8 +93,6 @@ def crawl_add(request, public_id):
 
 
 def _start_crawl(crawl):
-    from django.db import transaction
-
     from ..tasks import crawl_site
 
     transaction.on_commit(lambda: crawl_site.delay(crawl.pk))

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import translation
 from PIL import Image
 
 from knowledge.models import Chunk, Document
@@ -11,6 +12,7 @@ from knowledge.pipeline import process_document, queue_document
 from knowledge.search import search
 
 from .media import docx_bytes, text_pdf_bytes
+from .site import LocalSite
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +167,52 @@ def test_reason_lists_at_most_twenty_warnings(org, ingest):
     assert lines[20].startswith("page 20: Enrichment is turned off")
     assert lines[21] == "More assets were not enriched. The Enrichment table of the document lists each one."
     assert document.enrichments.count() == 22
+
+
+PAGE = b"<html><head><title>Warranty</title></head><body><p>Every kettle is covered for two years.</p></body></html>"
+
+
+def add_page(knowledge_base, url):
+    document = Document.objects.create(
+        organization=knowledge_base.organization, knowledge_base=knowledge_base, source=Document.Source.URL, url=url
+    )
+    process_document(document.pk)
+    document.refresh_from_db()
+    return document
+
+
+def test_page_identical_to_document_fails_with_reason(ingest, knowledge_base, settings):
+    settings.KNOWLEDGE_ALLOW_PRIVATE_URLS = True
+    uploaded = ingest("warranty.html", PAGE)
+
+    with LocalSite({"/warranty": (200, {}, PAGE)}) as site:
+        page = add_page(knowledge_base, f"{site.base_url}/warranty")
+
+    assert page.status == Document.Status.FAILED
+    assert "same content as “warranty.html”" in page.status_reason
+    assert not Chunk.objects.filter(document=page).exists()
+    assert Chunk.objects.filter(document=uploaded).exists()
+    with translation.override("zh-hans"):
+        assert "此网页与知识库中已有的“warranty.html”内容相同" in page.get_status_reason_display()
+
+
+def test_page_fetched_again_is_not_its_own_copy(knowledge_base, settings):
+    settings.KNOWLEDGE_ALLOW_PRIVATE_URLS = True
+
+    with LocalSite({"/warranty": (200, {}, PAGE)}) as site:
+        page = add_page(knowledge_base, f"{site.base_url}/warranty")
+        queue_document(page, enqueue=False)
+        status = process_document(page.pk)
+
+    assert status == Document.Status.READY
+    assert Chunk.objects.filter(document=page).count() == 1
+
+
+def test_reingestion_of_upload_with_same_bytes_succeeds(ingest):
+    document = ingest("warranty.md", b"# Warranty\n\nTwo years.\n")
+
+    queue_document(document, enqueue=False)
+
+    assert process_document(document.pk) == Document.Status.READY
+    document.refresh_from_db()
+    assert document.version == 2

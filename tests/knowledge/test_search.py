@@ -90,3 +90,32 @@ def test_search_handles_empty_and_operator_queries(ingest, org, knowledge_base, 
 
 def test_search_with_unknown_ids_returns_nothing(org):
     assert search(org, [999999, "not-a-uuid"], "refund") == []
+
+
+def test_search_returns_copied_passage_once(ingest, org, knowledge_base):
+    first = ingest("handbook.md", HANDBOOK)
+    ingest("handbook copy.md", HANDBOOK.replace(b"noon.", b"noon. "))
+
+    hits = search(org, [knowledge_base.pk], "parcels warehouse")
+
+    assert [hit.document_id for hit in hits] == [str(first.public_id)]
+
+
+def test_search_fills_k_after_dropping_copies(ingest, org, knowledge_base):
+    for number in range(3):
+        ingest(f"copy{number}.md", b"# Kettles\n\nThe kettle boils water in two minutes.\n")
+    ingest("other.md", b"# Tea\n\nThe kettle also keeps water warm for tea.\n")
+
+    hits = search(org, [knowledge_base.pk], "kettle water", k=2)
+
+    assert len(hits) == 2
+    assert len({hit.text for hit in hits}) == 2
+
+
+def test_search_returns_chinese_copy_once(ingest, org, knowledge_base):
+    ingest("退款.md", CHINESE)
+    ingest("退款副本.md", CHINESE)
+
+    hits = search(org, [knowledge_base.pk], "鹿特丹仓库")
+
+    assert len(hits) == 1

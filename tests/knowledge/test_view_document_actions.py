@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from knowledge.models import Chunk, Document
+from knowledge.pipeline import process_document
 from orgs.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +82,15 @@ def test_action_forbidden_without_build(client_for, failed, action):
 @pytest.mark.parametrize("action", ACTIONS)
 def test_action_unknown_id_404(client_for, action):
     assert client_for("builder").post(reverse(action, args=[uuid.uuid4()])).status_code == 404
+
+
+def test_retry_reindexes_ready_document(client_for, ingest):
+    document = ingest("warranty.md", b"# Warranty\n\nTwo years.\n")
+
+    client_for("builder").post(reverse("knowledge:retry", args=[document.public_id]))
+    status = process_document(document.pk)
+
+    document.refresh_from_db()
+    assert status == Document.Status.READY
+    assert document.version == 2
+    assert Chunk.objects.filter(document=document).count() == 1
