@@ -2,7 +2,9 @@
 
 It needs no network and no key. It ranks `ChatRequest.passages` by term overlap with the
 last user message, counting words for Latin script and characters plus character bigrams
-for CJK. The answer quotes the best sentences of the top passages with numbered citations
+for CJK. A passage must also pass a relevance floor (`is_relevant`), so a single common
+word shared with the question quotes nothing. The answer quotes the best sentences of the top
+passages word for word, with " … " where sentences were left out, with numbered citations,
 and states that it is not a language model. Usage is zero tokens because nothing is billed.
 
 The answer is plain text, because the API returns it as it is. Paragraphs are separated by a
@@ -46,6 +48,12 @@ MAX_SENTENCES_PER_PASSAGE = 2
 MAX_QUOTE_CHARS = 400
 # A passage joins the answer only if it scores at least this share of the best one.
 RELATIVE_SCORE_CUTOFF = 0.35
+# A passage is relevant when it covers at least this share of the question's IDF weight, or
+# when it contains at least MIN_MATCHED_WORDS distinct question words. See `is_relevant`.
+MIN_WEIGHTED_COVERAGE = 0.5
+MIN_MATCHED_WORDS = 2
+# A line is taken for a heading only if it has at most this many words.
+MAX_HEADING_WORDS = 8
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCTUATION = "\u3000-\u303f\uff00-\uffef"
@@ -57,6 +65,8 @@ LATIN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # it. Any other line break inside a paragraph is a space.
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])\s*|\n\s*\n|\n\s*(?=(?:[-*•]|[0-9]{1,3}[.)])\s)")
 LIST_MARKER = re.compile(r"(?:[-*•]|[0-9]{1,3}[.)])\s+")
+# A line that follows a heading starts with a capital letter, a digit or a CJK character.
+CAPITALISED_LINE = re.compile(f"[A-Z0-9{CJK}]")
 # Two quoted sentences are joined with a semicolon when the first has no closing punctuation
 # (list items, headings), so they do not run together.
 CLOSING_PUNCTUATION = tuple(".!?;:…。！？；：")
@@ -69,9 +79,12 @@ QUOTE_CLOSE = "\u201d"  # ”
 # source number, absent for a passage with no source. Use it with `fullmatch` on a paragraph.
 QUOTE_PARAGRAPH = re.compile(f"{QUOTE_OPEN}(?P<quote>[^\\n]+){QUOTE_CLOSE}(?: \\[(?P<number>[0-9]+)\\])?")
 
+# The second line contains the words that frame a question ("how long", "how many", "do I get",
+# "does it take") rather than name its topic.
 STOP_WORDS = frozenset(
     """a an and are as at be by can do does for from how i in is it of on or our that the this
-    to was what when where which who why will with you your my me we they he she its""".split()
+    to was what when where which who why will with you your my me we they he she its
+    get got long many much often soon take need have has there any please tell know about""".split()
 )
 
 # Function characters too common in Chinese questions to count as a match on their own.
@@ -117,52 +130,141 @@ def terms(text: str) -> list[str]:
     return result
 
 
+def inverse_document_frequencies(query: set[str], passage_terms: list[set[str]]) -> dict[str, float]:
+    """Weight each query term by its smoothed IDF over the retrieved passages.
+
+    The weight is 1 for a term that every passage contains and highest for a term that none
+    contains, so a question word the retrieved knowledge never mentions ("wifi") weighs most.
+    """
+    document_frequency = Counter(term for found in passage_terms for term in found & query)
+    count = len(passage_terms)
+    return {term: 1.0 + math.log((1 + count) / (1 + document_frequency[term])) for term in query}
+
+
 def rank_passages(question: str, passages: list[Passage]) -> list[tuple[float, Passage]]:
     """Score each passage by the IDF-weighted query terms it contains; best first, zero scores dropped."""
     query = set(terms(question))
     if not query or not passages:
         return []
     passage_terms = [set(terms(passage.text)) for passage in passages]
-    document_frequency = Counter(term for found in passage_terms for term in found & query)
-    count = len(passages)
+    weights = inverse_document_frequencies(query, passage_terms)
     scored = []
     for passage, found in zip(passages, passage_terms, strict=True):
         matched = found & query
         if not matched:
             continue
-        score = sum(1.0 + math.log((1 + count) / (1 + document_frequency[term])) for term in matched)
-        scored.append((score, passage))
+        scored.append((sum(weights[term] for term in matched), passage))
     # Ties keep the retrieval order, which `sorted` preserves.
     return sorted(scored, key=lambda item: (-item[0], -item[1].score))
 
 
+def is_relevant(question: str, passage: Passage, passages: list[Passage]) -> bool:
+    """Return True when `passage` matches enough of the question to be quoted as an answer.
+
+    The passage, with its label, must cover at least half of the question's IDF weight
+    (weights from `inverse_document_frequencies` over `passages`), or contain at least two
+    distinct question words, which is how a passage answers one part of a question that asks
+    several things. So one common word ("office", "hours") shared with a longer question is
+    too weak, but one word that is most of the question ("refunds") is enough. For a Chinese
+    question one shared CJK bigram ("退款") is enough, and a single shared character is not.
+    """
+    query = set(terms(question))
+    if not query:
+        return False
+    weights = inverse_document_frequencies(query, [set(terms(other.text)) for other in passages])
+    matched = query & set(terms(f"{passage.text}\n{passage.label}"))
+    coverage = sum(weights[term] for term in matched) / sum(weights.values())
+    words = [term for term in matched if len(term) >= 2]
+    # NOTE: without word segmentation the frame of a Chinese question ("需要多长时间") cannot
+    # be distinguished from its topic, so coverage would reject good answers and one bigram must do.
+    bigrams = [term for term in words if CJK_RUN.fullmatch(term)]
+    if is_chinese(question) and bigrams:
+        return True
+    return coverage >= MIN_WEIGHTED_COVERAGE or len(words) >= MIN_MATCHED_WORDS
+
+
+def is_heading(line: str, next_line: str) -> bool:
+    """Return True when `line`, which starts a sentence, reads as a heading or title above `next_line`.
+
+    PDF text carries its title and headings as lines of their own, glued to the first sentence
+    below them. A heading is short, has no closing punctuation, does not end in a stop word
+    ("through the" is a wrapped line) and is followed by a capitalised line.
+    """
+    words = line.split()
+    return (
+        0 < len(words) <= MAX_HEADING_WORDS
+        and not line.endswith(CLOSING_PUNCTUATION)
+        and not line.endswith(",")
+        and words[-1].lower() not in STOP_WORDS
+        and not LIST_MARKER.match(line)
+        and CAPITALISED_LINE.match(next_line) is not None
+    )
+
+
+def split_sentences(text: str) -> list[tuple[str, bool]]:
+    """Split `text` into (sentence, is heading) pairs in reading order, each on one line."""
+    result = []
+    for piece in SENTENCE_END.split(text):
+        if not piece or not piece.strip():
+            continue
+        lines = [line.strip() for line in piece.strip().split("\n")]
+        lines = [line for line in lines if line]
+        # Every piece starts a sentence, so its leading lines may be headings.
+        while len(lines) > 1 and is_heading(lines[0], lines[1]):
+            result.append((lines.pop(0), True))
+        sentence = LIST_MARKER.sub("", " ".join(lines), count=1)
+        sentence = " ".join(sentence.split())
+        if sentence:
+            result.append((sentence, False))
+    return result
+
+
+def is_quotable(sentence: str) -> bool:
+    """Return True unless `sentence` is a single token, such as the bare file name of an image.
+
+    A chunk of an image or a recording whose description was skipped contains only its file name.
+    """
+    return len(sentence.split()) >= 2 or (CJK_RUN.search(sentence) is not None and "." not in sentence)
+
+
 def best_sentences(question: str, text: str) -> str:
-    """Quote the sentences of `text` that share the most terms with the question, in their original order."""
-    pieces = [LIST_MARKER.sub("", piece.strip(), count=1) for piece in SENTENCE_END.split(text) if piece and piece.strip()]
-    sentences = [" ".join(piece.split()) for piece in pieces if piece.strip()]
-    if not sentences:
+    """Quote the sentences of `text` that share the most terms with the question, word for word.
+
+    Headings are never quoted. Sentences that are not adjacent in `text` are joined with an
+    ellipsis, so the quote shows where something was left out.
+    """
+    sentences = split_sentences(text)
+    candidates = [index for index, (sentence, heading) in enumerate(sentences) if not heading and is_quotable(sentence)]
+    if not candidates:
         return ""
     query = set(terms(question))
-    overlaps = [(len(query & set(terms(sentence))), index) for index, sentence in enumerate(sentences)]
+    overlaps = [(len(query & set(terms(sentences[index][0]))), index) for index in candidates]
     matching = [(overlap, index) for overlap, index in overlaps if overlap > 0]
     best = sorted(matching, key=lambda item: (-item[0], item[1]))[:MAX_SENTENCES_PER_PASSAGE]
     # The passage matched as a whole but no single sentence did: quote its opening.
-    chosen = sorted(index for _, index in best) or [0]
-    quote = join_sentences([sentences[index] for index in chosen], chinese=is_chinese(text))
+    chosen = sorted(index for _, index in best) or candidates[:1]
+    quote = join_sentences([(index, sentences[index][0]) for index in chosen], chinese=is_chinese(text))
     if len(quote) > MAX_QUOTE_CHARS:
         quote = quote[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
     return quote
 
 
-def join_sentences(sentences: list[str], chinese: bool) -> str:
-    """Join quoted sentences with a space (none in Chinese), or a semicolon after an unfinished one."""
+def join_sentences(sentences: list[tuple[int, str]], chinese: bool) -> str:
+    """Join (position, sentence) pairs: an ellipsis across a gap, else a space, or a semicolon after an unfinished one.
+
+    Chinese puts no space around the ellipsis or after a sentence.
+    """
     quote = ""
-    for sentence in sentences:
-        if quote and quote.endswith(CLOSING_PUNCTUATION):
+    previous = None
+    for position, sentence in sentences:
+        if previous is not None and position > previous + 1:
+            quote += "…" if chinese else " … "
+        elif quote and quote.endswith(CLOSING_PUNCTUATION):
             quote += "" if chinese else " "
         elif quote:
             quote += "；" if chinese else "; "
         quote += sentence
+        previous = position
     return quote
 
 
@@ -173,6 +275,9 @@ def compose_answer(request: ChatRequest) -> tuple[str, list[Passage]]:
     ranked = rank_passages(question, request.passages)
     if not ranked:
         return texts["no_match"], []
+    ranked = [(score, passage) for score, passage in ranked if is_relevant(question, passage, request.passages)]
+    if not ranked:
+        return texts["no_match"], []
     best_score = ranked[0][0]
     chosen = [passage for score, passage in ranked[:MAX_PASSAGES] if score >= best_score * RELATIVE_SCORE_CUTOFF]
 
@@ -181,15 +286,16 @@ def compose_answer(request: ChatRequest) -> tuple[str, list[Passage]]:
     # form the group None.
     groups: dict[tuple[str, str] | None, list[str]] = {}
     first_passage: dict[tuple[str, str], Passage] = {}
+    quoted = set()
     for passage in chosen:
         quote = best_sentences(question, passage.text)
-        if not quote:
+        # Overlapping chunks of one document, or one file uploaded twice, can yield the same
+        # sentences twice: the first source quotes them and the other gets no number.
+        if not quote or quote in quoted:
             continue
+        quoted.add(quote)
         source = (passage.label, passage.url) if (passage.label or passage.url) else None
-        quotes = groups.setdefault(source, [])
-        # Overlapping chunks of one document can yield the same sentences twice.
-        if quote not in quotes:
-            quotes.append(quote)
+        groups.setdefault(source, []).append(quote)
         if source is not None:
             first_passage.setdefault(source, passage)
     if not groups:
