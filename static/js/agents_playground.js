@@ -9,6 +9,10 @@
   const text = window.PLAYGROUND_TEXT || {};
   const input = form.querySelector("textarea[name=message]");
   const button = form.querySelector("button[type=submit]");
+  const counter = document.getElementById("chat-count");
+  const maxChars = Number(input.dataset.maxChars) || 0;
+  // The counter appears once the message reaches this share of the limit.
+  const COUNTER_FROM = 0.8;
 
   // The answer's paragraph rules, as in agents/templatetags/answers.py: a blank line separates
   // paragraphs, and a paragraph of the form “quote” [n] is a block quote of source n
@@ -85,6 +89,41 @@
     window.history.replaceState(null, "", url);
   }
 
+  function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, (match, name) => (name in values ? String(values[name]) : match));
+  }
+
+  // Count characters as the server does: Python's len() of the stripped text, in code points,
+  // after the form submission turned each line break into CRLF (two characters).
+  function messageLength(value) {
+    const stripped = value.trim();
+    const lineBreaks = (stripped.match(/\n/g) || []).length;
+    return Array.from(stripped).length + lineBreaks;
+  }
+
+  // Show the counter near the limit and mark the input invalid above it. Return true when
+  // the message fits.
+  function updateCounter() {
+    if (!maxChars || !counter) return true;
+    const count = messageLength(input.value);
+    const over = count - maxChars;
+    counter.hidden = count < maxChars * COUNTER_FROM;
+    counter.classList.toggle("chat-count-over", over > 0);
+    counter.removeAttribute("role");
+    counter.textContent = format(over > 0 ? text.over : text.count, { count, limit: maxChars, over });
+    if (over > 0) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    return over <= 0;
+  }
+
+  function showTooLong() {
+    counter.hidden = false;
+    counter.classList.add("chat-count-over");
+    counter.setAttribute("role", "alert");
+    counter.textContent = format(text.tooLong, { count: messageLength(input.value), limit: maxChars });
+    input.focus();
+  }
+
   function showError(element, message) {
     element.classList.add("chat-failed");
     const warning = document.createElement("p");
@@ -97,13 +136,15 @@
     const data = new FormData(formElement);
     const message = (data.get("message") || "").trim();
     if (!message) { showError(bubble("assistant", "", text.agent, ""), text.empty); return; }
+    // An over-long message stays in the input so the user can shorten it.
+    if (formElement === form && !updateCounter()) { showTooLong(); return; }
     bubble("user", "", text.you, message);
     const answer = bubble("assistant", "chat-streaming", text.agent, "");
     const answerText = answer.querySelector(".chat-text");
     answerText.classList.add("chat-answer");
     let received = "";
     button.disabled = true;
-    if (formElement === form) input.value = "";
+    if (formElement === form) { input.value = ""; updateCounter(); }
     try {
       const response = await fetch(formElement.action, {
         method: "POST",
@@ -154,6 +195,8 @@
   log.addEventListener("submit", (event) => {
     if (event.target.classList.contains("retry-form")) { event.preventDefault(); send(event.target); }
   });
+  input.addEventListener("input", updateCounter);
+  updateCounter();  // a retried question arrives in the input
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
   });

@@ -60,9 +60,29 @@ def test_page_works(client_for, agent):
 def test_page_limits_message_length(client_for, agent, settings):
     settings.AGENT_MAX_MESSAGE_CHARS = 1234
 
-    response = client_for("builder").get(page_url(agent))
+    page = client_for("builder").get(page_url(agent)).content.decode()
 
-    assert 'maxlength="1234"' in response.content.decode()
+    assert 'data-max-chars="1234"' in page
+    assert "maxlength" not in page  # maxlength would cut a long paste without notice
+    assert 'id="chat-count"' in page
+
+
+@pytest.mark.parametrize(
+    "language, too_long",
+    [
+        ("en", "The message has {count} characters; the maximum is {limit}. Shorten it before sending."),
+        ("zh-hans", "消息有 {count} 个字符，上限为 {limit}。请缩短后再发送。"),
+    ],
+)
+def test_page_translates_too_long_error(client_for, agent, language, too_long):
+    client = client_for("builder")
+    client.cookies["django_language"] = language
+
+    page = client.get(page_url(agent)).content.decode()
+
+    # escapejs writes a JavaScript string literal, which JSON reads the same way here.
+    literal = re.search(r'tooLong: ("[^"]*")', page).group(1)
+    assert json.loads(literal) == too_long
 
 
 def test_page_shows_conversation(client_for, agent, fake_openai):
