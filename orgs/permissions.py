@@ -59,3 +59,14 @@ def permissions_for_roles(roles) -> frozenset[Perm]:
     for role in roles:
         granted |= ROLE_PERMISSIONS.get(role, frozenset())
     return frozenset(granted)
+
+
+def denied_message(perm: Perm) -> str:
+    """Return the translated reason shown on a 403 page: which roles may open it, and who can help."""
+    from django.utils.translation import gettext
+
+    roles = [Role(role).label for role, granted in ROLE_PERMISSIONS.items() if perm in granted]
+    return gettext(
+        "Only members with one of these roles can open this page: %(roles)s. "
+        "Ask an organization admin to give you one of them."
+    ) % {"roles": gettext(", ").join(str(label) for label in roles)}

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .permissions import Perm
+from .permissions import Perm, denied_message
 
 
 def require_perm(request, perm: Perm):
@@ -18,7 +18,7 @@ def require_perm(request, perm: Perm):
     if request.organization is None:
         raise Http404("No organization selected.")
     if perm not in request.perms:
-        raise PermissionDenied
+        raise PermissionDenied(denied_message(perm))
 
 
 def get_for_org(request, queryset, perm: Perm, **lookup):

@@ -19,6 +19,13 @@ FORBIDDEN_REASON = {
     "zh-hans": "您在此组织中的角色不允许打开此页面。",
 }
 NOT_FOUND_HEADING = {"en": "Page not found", "zh-hans": "页面不存在"}
+# The roles that may open each page, as the 403 page names them.
+ALLOWED_ROLES = {
+    ("/agents/", "en"): "can open this page: Admin, Builder.",
+    ("/agents/", "zh-hans"): "才能打开此页面：管理员、构建者。",
+    ("/usage/", "en"): "can open this page: Admin, Finance.",
+    ("/settings/llm-keys/", "en"): "can open this page: Admin, Security, Builder.",
+}
 
 
 def page_text(response):
@@ -40,6 +47,8 @@ def test_403_keeps_navigation_and_reason(client_for, language, url):
     assert FORBIDDEN_HEADING[language] in text
     assert FORBIDDEN_REASON[language] in text
     assert 'href="/"' in text
+    if (url, language) in ALLOWED_ROLES:
+        assert ALLOWED_ROLES[(url, language)] in text
 
 
 def test_403_shows_exception_message(rf_request):
