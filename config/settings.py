@@ -297,8 +297,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"no_4xx_traceback": {"()": "config.log_filters.DropClientErrorTraceback"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # Django's default config gives "django" a console handler of its own, so every record
+        # printed twice with the root's; Django also attaches the exception to 403 and 404 logs.
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["no_4xx_traceback"]},
+    },
 }
 
 # --- app settings: each app appends its own block below, one block per app ---
