@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from knowledge.models import KnowledgeBase
+from usage.demo import PROFILES as USAGE_PROFILES
+from usage.demo import model_for
 
 from . import demo_bluegreen
 from . import demo_support
@@ -11,6 +13,35 @@ from .models.agents import AgentStrategy, ChannelKind, Provider
 DEMO_AGENT_NAME = "Acme Helpdesk"
 DEMO_KNOWLEDGE_BASE_NAME = "Acme Handbook"
 DEMO_TOKEN_NAME = "Demo token (seed_demo)"
+
+
+def _seed_sample_agents(organization, builder, handbook):
+    """Create the other agents that the demo usage history names, on the models it bills.
+
+    They show the routing explanation for hosted and BYOK models; without a hosted key or an
+    organization key of their provider, their page says why a chat would fail.
+    """
+    for name, department, provider, source, _channel, _rate in USAGE_PROFILES:
+        if provider == Provider.EXTRACTIVE:
+            continue
+        model_id, _prices = model_for(provider, cheapest=source == "hosted")
+        agent, created = Agent.objects.get_or_create(
+            organization=organization,
+            name=name,
+            defaults={
+                "description": f"Sample {department.lower()} agent with generated usage history (seed_demo).",
+                "provider": provider,
+                "model_id": model_id,
+                "strategy": AgentStrategy.HOSTED if source == "hosted" else AgentStrategy.BYOK,
+                "system_prompt": f"You are Acme's {department.lower()} assistant. Answer from the handbook and cite it.",
+                "temperature": 0.2,
+                "max_output_tokens": 800,
+                "department": department,
+                "created_by": builder,
+            },
+        )
+        if created and handbook is not None:
+            agent.knowledge_bases.add(handbook)
 
 
 def seed(organization, users, stdout):
@@ -49,6 +80,8 @@ def seed(organization, users, stdout):
         agent=agent,
         defaults={"name": f"{DEMO_AGENT_NAME} API"},
     )
+
+    _seed_sample_agents(organization, builder, handbook)
 
     demo_bluegreen.seed(organization, users, stdout)
 

@@ -29,7 +29,8 @@ DEMO_KEY_IDS = {  # stand-ins for org key ids when the keys demo created no key 
     "gemini": "demo Google key",
 }
 
-# name, department, provider, billing source, channel, mean calls per business hour
+# name, department, provider, billing source, channel, mean calls per business hour.
+# agents.demo creates an agent for each profile, so every agent in the history exists.
 PROFILES = [
     ("Acme Helpdesk", "Support", "extractive", "hosted", "web_widget", 2.0),
     ("Support Copilot", "Support", "openai", "hosted", "playground", 1.5),
@@ -65,7 +66,7 @@ def _key_ids(organization):
     return key_ids
 
 
-def _model_for(provider, wanted_vision=False, cheapest=True):
+def model_for(provider, wanted_vision=False, cheapest=True):
     """Return (model id, prices) of the cheapest (or dearest) active catalog model of provider."""
     models = catalog.chat_models(providers=[provider])
     if wanted_vision:
@@ -100,9 +101,9 @@ def generate_events(organization, now=None):
     agent_ids = _agent_ids(organization)
     key_ids = _key_ids(organization)
     spike_day = (now - timedelta(days=SPIKE_DAYS_AGO)).date()
-    gemini_model, gemini_prices = _model_for("gemini", wanted_vision=True)
+    gemini_model, gemini_prices = model_for("gemini", wanted_vision=True)
     profiles = [
-        (name, department, provider, source, channel, rate, *_model_for(provider, cheapest=source == "hosted"))
+        (name, department, provider, source, channel, rate, *model_for(provider, cheapest=source == "hosted"))
         for name, department, provider, source, channel, rate in PROFILES
     ]
     start = (now - timedelta(days=HISTORY_DAYS)).replace(minute=0, second=0, microsecond=0)
@@ -118,6 +119,9 @@ def generate_events(organization, now=None):
                 input_tokens = rng.randint(900, 4200)
                 output_tokens = rng.randint(120, 700)
                 failed = rng.random() < 0.02
+                if provider == "extractive":
+                    # The offline model reports zero tokens, as in real turns.
+                    input_tokens = output_tokens = 0
                 events.append(
                     UsageEvent(
                         organization=organization,

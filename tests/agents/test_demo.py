@@ -40,7 +40,8 @@ def test_seed_is_idempotent(org, members):
 
     demo.seed(org, members, out)
 
-    assert Agent.objects.count() == 1
+    # Acme Helpdesk and the three sample agents of the usage history.
+    assert Agent.objects.count() == 4
     assert Channel.objects.count() == channels
     assert ChannelToken.objects.count() == 1
     assert "exists" in out.getvalue()

@@ -34,3 +34,19 @@ def test_seed_twice_same_history():
     alert_hours = [timezone.localtime(alert.hour) for alert in SpikeAlert.objects.filter(organization=organization)]
     assert any(hour.date() == campaign_day and hour.hour in demo.SPIKE_HOURS for hour in alert_hours)
 
+
+
+def test_history_names_only_real_agents_and_offline_model_uses_no_tokens():
+    from agents import demo as agents_demo
+    from agents.models import Agent
+
+    organization, users = seed_organization("pw-for-tests-2")
+    agents_demo.seed(organization, users, io.StringIO())
+    demo.seed(organization, users, io.StringIO())
+
+    agents = {str(public_id): name for public_id, name in Agent.objects.filter(organization=organization).values_list("public_id", "name")}
+    history = set(UsageEvent.objects.filter(demo=True, purpose="chat").values_list("agent_id", "agent_name"))
+    assert history == set(agents.items())
+    offline = UsageEvent.objects.filter(demo=True, provider="extractive")
+    assert offline.exists()
+    assert offline.aggregate(tokens=Sum("input_tokens") + Sum("output_tokens"))["tokens"] == 0
