@@ -79,12 +79,13 @@ QUOTE_CLOSE = "\u201d"  # ”
 # source number, absent for a passage with no source. Use it with `fullmatch` on a paragraph.
 QUOTE_PARAGRAPH = re.compile(f"{QUOTE_OPEN}(?P<quote>[^\\n]+){QUOTE_CLOSE}(?: \\[(?P<number>[0-9]+)\\])?")
 
-# The second line contains the words that frame a question ("how long", "how many", "do I get",
-# "does it take") rather than name its topic.
+# The last two lines contain the words that frame a question ("how long", "how many", "do I get",
+# "how do I reset", "where can I find") rather than name its topic.
 STOP_WORDS = frozenset(
     """a an and are as at be by can do does for from how i in is it of on or our that the this
     to was what when where which who why will with you your my me we they he she its
-    get got long many much often soon take need have has there any please tell know about""".split()
+    get got long many much often soon take need have has there any please tell know about
+    reset change find use make create update set request""".split()
 )
 
 # Function characters too common in Chinese questions to count as a match on their own.

@@ -450,3 +450,23 @@ def test_identical_passages_quoted_once():
 
     assert result.text.count(text) == 1
     assert [passage.url for passage in result.citations] == ["/knowledge/documents/first/"]
+
+
+def test_demo_curl_question_answers_from_the_onboarding_guide():
+    # seed_demo prints a curl line with this question; the demo handbook answers it.
+    accounts = Passage(
+        "IT creates your email and chat accounts before you arrive. Sign in with the temporary\n"
+        "password from the welcome letter and change it within 24 hours.",
+        "Onboarding guide › Accounts",
+    )
+
+    result = ask("How do I reset my password?", passages=[accounts])
+
+    assert [passage.label for passage in result.citations] == ["Onboarding guide › Accounts"]
+    assert "change it within 24 hours" in result.text
+
+
+def test_action_verb_alone_does_not_match():
+    result = ask("How do I reset the router?", passages=[Passage("Reset your badge PIN at reception.", "Badges")])
+
+    assert result.citations == []
