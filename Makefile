@@ -29,14 +29,16 @@ seed: migrate
 
 # Start the web server on http://$(HOST):$(PORT), a Celery worker and the Celery beat scheduler.
 # All three run in the background while the shell waits, so Ctrl-C or a SIGTERM sent to that
-# shell runs the trap at once and stops them together. Beat runs as its own process because
-# `celery worker --beat` (Celery 5.7) hung in "beat: Shutting down..." after SIGTERM.
+# shell runs the trap at once and stops them together. The trap signals the three processes,
+# not the whole process group: a worker whose pool children were killed under it could hang
+# in billiard's pool shutdown. Beat runs as its own process because `celery worker --beat`
+# (Celery 5.7) hung in "beat: Shutting down..." after SIGTERM.
 run: install compilemessages seed
 	@echo "FlexyAgents on http://$(HOST):$(PORT)/ (Ctrl-C stops the web server, the worker and beat)"
-	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
-	$(BIN)/celery -A config beat --loglevel=INFO & \
-	$(BIN)/python -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --reload --reload-dir config --reload-dir orgs --reload-dir keys --reload-dir providers --reload-dir agents --reload-dir knowledge --reload-dir usage --reload-dir templates & \
+	@pids=""; trap 'trap - INT TERM EXIT; kill $$pids 2>/dev/null; wait' INT TERM EXIT; \
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & pids="$$pids $$!"; \
+	$(BIN)/celery -A config beat --loglevel=INFO & pids="$$pids $$!"; \
+	$(BIN)/python -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) --reload --reload-dir config --reload-dir orgs --reload-dir keys --reload-dir providers --reload-dir agents --reload-dir knowledge --reload-dir usage --reload-dir templates & pids="$$pids $$!"; \
 	wait
 
 test: install compilemessages
