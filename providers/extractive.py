@@ -79,14 +79,17 @@ QUOTE_CLOSE = "\u201d"  # ”
 # source number, absent for a passage with no source. Use it with `fullmatch` on a paragraph.
 QUOTE_PARAGRAPH = re.compile(f"{QUOTE_OPEN}(?P<quote>[^\\n]+){QUOTE_CLOSE}(?: \\[(?P<number>[0-9]+)\\])?")
 
-# The last two lines contain the words that frame a question ("how long", "how many", "do I get",
-# "how do I reset", "where can I find") rather than name its topic.
+# The last line contains the words that frame a question ("how long", "how many", "do I get",
+# "does it take") rather than name its topic.
 STOP_WORDS = frozenset(
     """a an and are as at be by can do does for from how i in is it of on or our that the this
     to was what when where which who why will with you your my me we they he she its
-    get got long many much often soon take need have has there any please tell know about
-    reset change find use make create update set request""".split()
+    get got long many much often soon take need have has there any please tell know about""".split()
 )
+# Verbs that frame a request ("how do I reset my password?", "where can I find the form?").
+# They still pick the sentences to quote, but the relevance floor (`is_relevant`) does not ask
+# a passage to cover them: a passage about the password answers the first question.
+FRAME_VERBS = frozenset("reset change find use make create update set request".split())
 
 # Function characters too common in Chinese questions to count as a match on their own.
 # They still count inside bigrams.
@@ -170,6 +173,7 @@ def is_relevant(question: str, passage: Passage, passages: list[Passage]) -> boo
     question one shared CJK bigram ("退款") is enough, and a single shared character is not.
     """
     query = set(terms(question))
+    query = (query - FRAME_VERBS) or query
     if not query:
         return False
     weights = inverse_document_frequencies(query, [set(terms(other.text)) for other in passages])
