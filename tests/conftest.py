@@ -50,6 +50,15 @@ def database_work_in_request_thread():
 
 
 @pytest.fixture(autouse=True)
+def default_language_after_test():
+    """Reset the active language: a request with a language cookie leaves it active in this thread."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def fresh_price_cache():
     """Forget catalog prices between tests: a rolled-back CatalogModel row sends no signal."""
     from usage.catalog import clear_price_cache

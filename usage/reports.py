@@ -31,6 +31,12 @@ HOURLY_MAX_DAYS = 7  # ranges up to this many days are charted per hour, longer 
 SOURCES = [choice.value for choice in BillingSource]
 SOURCE_COLORS = {"hosted": "#2f6fde", "byok": "#16a34a", "org_google": "#d97706"}
 NO_VALUE = "-"
+# Usage with no agent or channel comes from knowledge processing (image descriptions and
+# transcriptions), so the agent and channel breakdowns name it instead of showing "-".
+NO_AGENT_OR_CHANNEL = {
+    "agent": gettext_lazy("Knowledge processing (no agent)"),
+    "channel": gettext_lazy("Knowledge processing (no channel)"),
+}
 PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic", "gemini": "Google Gemini", "google": "Google", "extractive": "Extractive (offline)"}
 
 PRESETS = {
@@ -260,7 +266,7 @@ def breakdown(rows, dimension: str) -> list[dict]:
     result = []
     for key, group in groups.items():
         group["key"] = key
-        group["name"] = group["name"] or names.get(key) or key or NO_VALUE
+        group["name"] = group["name"] or names.get(key) or key or NO_AGENT_OR_CHANNEL.get(dimension, NO_VALUE)
         group["tokens"] = group["input_tokens"] + group["output_tokens"]
         group["cost"] = cents(group["cost"])
         result.append(group)

@@ -93,3 +93,23 @@ def test_outsider_export_has_no_foreign_rows(client_for, usage_data):
 def test_export_with_nonsense_range(client_for, usage_data):
     response = client_for("finance").get(CHARGEBACK_URL, {"start": "yesterday", "end": "x"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("dimension", "language", "label"),
+    [
+        ("agent", "en", "Knowledge processing (no agent)"),
+        ("channel", "en", "Knowledge processing (no channel)"),
+        ("agent", "zh-hans", "知识处理（无智能体）"),
+    ],
+)
+def test_enrichment_rows_are_named_in_breakdowns(client_for, org, dimension, language, label):
+    from usage.recording import record_usage
+
+    record_usage(org, purpose="image", provider="gemini", model="gemini-x", billing_source="org_google", units=1, input_tokens=10)
+    client = client_for("finance")
+    client.cookies["django_language"] = language
+
+    rows = read_csv(client.get(reverse("usage:export", args=[dimension]), {"preset": "30d"}))
+
+    assert [row[0] for row in rows[1:]] == [label]
