@@ -15,12 +15,12 @@ import json
 import uuid
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.security.http import HttpAuthBase
 
+from config.api_errors import error_response
 from config.db_workers import run_in_db_worker
 
 from .bluegreen.routing import serving_agent
@@ -97,13 +97,6 @@ class ErrorDetail(Schema):
 
 class ErrorOut(Schema):
     error: ErrorDetail
-
-
-def error(status, code, message, headers=None):
-    if status == 401:
-        # RFC 6750: a 401 names the scheme the client should authenticate with.
-        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="FlexyAgents API"'}
-    return JsonResponse({"error": {"code": code, "message": str(message)}}, status=status, headers=headers)
 
 
 class RequestRejected(Exception):
@@ -262,24 +255,24 @@ CHAT_REQUEST_BODY = {
 async def chat(request, agent_id: str):
     credentials = request.auth
     if credentials.error:
-        return error(401, "invalid_token", credentials.error)
+        return error_response(401, "invalid_token", credentials.error)
     try:
         agent_uuid = uuid.UUID(agent_id)
     except ValueError:
-        return error(404, "agent_not_found", _("No agent has the id %(id)s: agent ids are UUIDs.") % {"id": agent_id})
+        return error_response(404, "agent_not_found", _("No agent has the id %(id)s: agent ids are UUIDs.") % {"id": agent_id})
 
     try:
         message, conversation_id = _parse_body(request.body)
         turn = await run_in_db_worker(_load_and_prepare, credentials, agent_uuid, conversation_id, message)
     except RequestRejected as rejected:
-        return error(rejected.status, rejected.code, rejected.message)
+        return error_response(rejected.status, rejected.code, rejected.message)
     except ChatError as failure:
-        return error(failure.http_status, failure.code, failure.message)
+        return error_response(failure.http_status, failure.code, failure.message)
     result = await turn.complete()
     if result.error is not None:
         failure = result.error
         headers = {"Retry-After": str(int(failure.retry_after))} if failure.retry_after else None
-        return error(failure.http_status, failure.code, failure.message, headers)
+        return error_response(failure.http_status, failure.code, failure.message, headers)
     body = {
         "answer": result.answer,
         "status": result.status,

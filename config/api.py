@@ -4,9 +4,10 @@ import functools
 from importlib import import_module
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+
+from config.api_errors import error_response
 
 api = NinjaAPI(
     title="FlexyAgents API",
@@ -65,4 +66,4 @@ def api_not_found(request, path=""):
     message = _("No API endpoint is at %(path)s: see /api/v1/openapi.json for the endpoints.") % {
         "path": request.path
     }
-    return JsonResponse({"error": {"code": "not_found", "message": message}}, status=404)
+    return error_response(404, "not_found", message)
