@@ -19,7 +19,7 @@ def _seed_sample_agents(organization, builder, handbook):
     """Create the other agents that the demo usage history names, on the models it bills.
 
     They show the routing explanation for hosted and BYOK models; without a hosted key or an
-    organization key of their provider, their page says why a chat would fail.
+    organization key of their provider, their page explains why a chat would fail.
     """
     for name, department, provider, source, _channel, _rate in USAGE_PROFILES:
         if provider == Provider.EXTRACTIVE:

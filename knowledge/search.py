@@ -168,10 +168,11 @@ def _run_query(cursor, base_pks, terms, k, operator, candidate_limit):
 def _search_cursor():
     """Return a cursor that sends the query's values inside the SQL text.
 
-    On PostgreSQL, settings turn on server-side binding and prepared statements, and a
-    prepared statement may run a generic plan that does not know the query's terms. The
-    queries above rely on the planner estimating each term's frequency, so on PostgreSQL
-    they use Django's client-side binding cursor instead.
+    Chat turns search on the database worker threads, whose PostgreSQL connections bind on
+    the server and prepare repeated statements (config/db_workers.py). A prepared statement
+    may run a generic plan that does not know the query's terms, while the queries above rely
+    on the planner estimating each term's frequency. So on PostgreSQL they always use
+    Django's client-side binding cursor.
     """
     if connection.vendor != "postgresql":
         return connection.cursor()

@@ -62,7 +62,7 @@ def test_canary_and_knowledge_bases_are_read(org):
     assert loaded.channel.agent.has_knowledge_bases is True
 
 
-def test_revoked_unknown_and_other_kind_tokens_are_not_found(org):
+def test_unusable_tokens_not_found(org):
     agent = make_agent(org)
     _channel, token, _plaintext = make_token(agent)
 

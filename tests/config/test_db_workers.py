@@ -39,7 +39,7 @@ def test_worker_keeps_its_connection_across_calls(one_worker):
     assert second_connection == first_connection
 
 
-def test_worker_sees_committed_rows_and_its_writes_are_committed(one_worker, plan):
+def test_worker_reads_and_commits_rows(one_worker, plan):
     def rename():
         Plan.objects.filter(pk=plan.pk).update(name="Renamed in a worker")
         return Plan.objects.get(pk=plan.pk).name
@@ -100,7 +100,7 @@ def test_only_connections_idle_for_a_while_are_checked(one_worker, health_checks
     assert len(health_checks) == 1
 
 
-def test_call_that_leaves_a_transaction_open_does_not_leak_it(one_worker, plan):
+def test_open_transaction_is_rolled_back(one_worker, plan):
     def leave_transaction_open():
         transaction.set_autocommit(False)
         Plan.objects.filter(pk=plan.pk).update(name="Never committed")

@@ -32,7 +32,7 @@ def test_server_error_keeps_traceback():
     assert entry.exc_info is not None
 
 
-def test_django_request_logger_uses_the_filter_and_prints_once():
+def test_request_logger_filtered_once():
     request_logger = logging.getLogger("django.request")
     django_logger = logging.getLogger("django")
 

@@ -36,7 +36,7 @@ def test_seed_twice_same_history():
 
 
 
-def test_history_names_only_real_agents_and_offline_model_uses_no_tokens():
+def test_history_matches_demo_agents():
     from agents import demo as agents_demo
     from agents.models import Agent
 
