@@ -27,13 +27,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.db_workers import run_in_db_worker
+from config.write_batch import WriteBatch
 from keys import resolver
 from keys.resolver import BillingSource, Purpose, Reason, Strategy
 from knowledge.search import search
 from providers import shared_adapter
 from providers.base import ChatMessage, ChatRequest, Passage, ProviderError, StreamEnd, TextDelta
 from usage import quotas
-from usage.recording import record_refusal, record_usage
+from usage.recording import add_usage_to_batch, record_refusal, usage_event
 
 from .models import Agent, Channel, Conversation, Message, Trace
 from .models.conversations import MessageRole, MessageStatus
@@ -337,63 +338,81 @@ class ChatTurn:
         cited = getattr(result, "citations", None) if agent.provider == Provider.EXTRACTIVE else None
         citations = citation_list(cited, self.passages)
 
-        # One transaction for every write of the turn: each commit costs an fsync, which
-        # dominates the pipeline's overhead, and the turn's records then land together.
-        with transaction.atomic():
-            if self.reservation is not None:
-                if status == MessageStatus.FAILED:
-                    quotas.release(self.reservation)
-                else:
-                    quotas.settle(self.reservation, input_tokens + output_tokens)
+        rejected = error is not None and bool(key_id) and error_code in REJECTION_CODES
+        # Every write of the turn goes in one batch: one statement on PostgreSQL, one
+        # transaction on SQLite (see config/write_batch.py). Each round trip and each commit
+        # adds to the API's latency, and the turn's records then land together or not at all.
+        batch = WriteBatch()
+        if self.reservation is not None:
+            if status == MessageStatus.FAILED:
+                batch.execute("quota", *quotas.release_statement(self.reservation))
+            else:
+                batch.execute("quota", *quotas.settle_statement(self.reservation, input_tokens + output_tokens))
+        if key_id and not rejected and status != MessageStatus.FAILED:
+            statement = resolver.mark_used_statement(key_id)
+            if statement is not None:
+                batch.execute("key_used", *statement)
+        conversation, assistant_message = self.conversation, None
+        if status != MessageStatus.FAILED:
+            conversation, assistant_message = self._add_messages(batch, text, status, citations)
+        trace = Trace(
+            organization_id=agent.organization_id,
+            conversation=conversation,
+            message=assistant_message,
+            agent=agent,
+            channel=self.channel,
+            provider=agent.provider,
+            model_id=agent.model_id,
+            request=self.trace_request(),
+            response_text=text,
+            status=status,
+            error_code=error_code,
+            error_message=error_message,
+            latency_ms=latency_ms,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            billing_source=self.billing_source,
+            credential_key_id=key_id,
+            credential_fingerprint=credential.fingerprint if credential else "",
+            provider_request_id=(getattr(result, "request_id", "") or getattr(error, "request_id", "") or ""),
+            streamed=self.stream_requested,
+        )
+        batch.insert("trace", trace)
+        event = usage_event(
+            agent.organization,
+            purpose=str(self.purpose),
+            provider=agent.provider,
+            model=agent.model_id,
+            billing_source=self.billing_source,
+            key_id=key_id or "",
+            agent_id=agent.public_id,
+            agent_name=agent.name,
+            channel_id=self.channel.public_id if self.channel else None,
+            channel_kind=self.channel.kind if self.channel else "",
+            department=agent.department,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            status=str(status),
+            latency_ms=latency_ms,
+            error_code=error_code,
+            counts_against_quota=self.reservation is not None,
+        )
+        add_usage_to_batch(batch, event)
 
-            if error is not None and key_id and error_code in REJECTION_CODES:
+        if rejected:
+            # Rare: the key's status, its audit event and alert commit with the turn.
+            with transaction.atomic():
                 resolver.report_provider_rejection(key_id, error.status_code or 401, detail=error_message[:500])
-            elif key_id and status != MessageStatus.FAILED:
-                resolver.mark_used(key_id)
-            conversation, assistant_message = self.conversation, None
-            if status != MessageStatus.FAILED:
-                conversation, assistant_message = self._store_messages(text, status, citations)
-            trace = Trace.objects.create(
-                organization_id=agent.organization_id,
-                conversation=conversation,
-                message=assistant_message,
-                agent=agent,
-                channel=self.channel,
-                provider=agent.provider,
-                model_id=agent.model_id,
-                request=self.trace_request(),
-                response_text=text,
-                status=status,
-                error_code=error_code,
-                error_message=error_message,
-                latency_ms=latency_ms,
-                input_tokens=input_tokens,
-                output_tokens=output_tokens,
-                billing_source=self.billing_source,
-                credential_key_id=key_id,
-                credential_fingerprint=credential.fingerprint if credential else "",
-                provider_request_id=(getattr(result, "request_id", "") or getattr(error, "request_id", "") or ""),
-                streamed=self.stream_requested,
-            )
-            record_usage(
-                agent.organization,
-                purpose=str(self.purpose),
-                provider=agent.provider,
-                model=agent.model_id,
-                billing_source=self.billing_source,
-                key_id=key_id or "",
-                agent_id=agent.public_id,
-                agent_name=agent.name,
-                channel_id=self.channel.public_id if self.channel else None,
-                channel_kind=self.channel.kind if self.channel else "",
-                department=agent.department,
-                input_tokens=input_tokens,
-                output_tokens=output_tokens,
-                status=str(status),
-                latency_ms=latency_ms,
-                error_code=error_code,
-                counts_against_quota=self.reservation is not None,
-            )
+                written = batch.run()
+        else:
+            written = batch.run()
+        if self.reservation is not None:
+            row = next(iter(written["quota"]), None)
+            row = (row["used"], row["limit"]) if row is not None else None
+            if status == MessageStatus.FAILED:
+                quotas.after_release(self.reservation, row)
+            else:
+                quotas.after_settle(self.reservation, row)
 
         if error is not None:
             logger.warning(
@@ -437,11 +456,11 @@ class ChatTurn:
             retry_after=getattr(error, "retry_after", None),
         )
 
-    def _store_messages(self, text, status, citations):
+    def _add_messages(self, batch, text, status, citations):
         conversation = self.conversation
         now = timezone.now()
         if conversation is None:
-            conversation = Conversation.objects.create(
+            conversation = Conversation(
                 organization_id=self.agent.organization_id,
                 agent=self.agent,
                 channel=self.channel,
@@ -449,9 +468,10 @@ class ChatTurn:
                 visitor_ref=self.visitor_ref,
                 last_message_at=now,
             )
+            batch.insert("conversation", conversation)
         else:
-            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
-        # One INSERT for both rows; PostgreSQL and SQLite 3.35+ return the new ids.
+            conversation.last_message_at = now
+            batch.update("conversation", conversation, ["last_message_at"])
         question = Message(conversation=conversation, role=MessageRole.USER, content=self.user_text)
         assistant = Message(
             conversation=conversation,
@@ -460,7 +480,8 @@ class ChatTurn:
             status=status,
             citations=citations,
         )
-        Message.objects.bulk_create([question, assistant])
+        batch.insert("question", question)
+        batch.insert("answer", assistant)
         return conversation, assistant
 
     def trace_request(self) -> dict:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -460,11 +460,30 @@ def report_provider_rejection(key_id: str, status_code: int, *, detail: str = ""
     logger.warning("Provider rejected API key %s with HTTP %s", key_uuid, status_code)
 
 
-def mark_used(key_id: str) -> None:
-    """Record that the org key served a call (updates its last-used time)."""
+def mark_used_statement(key_id: str) -> tuple[str, list] | None:
+    """Return the UPDATE (sql, params) that records the org key's use now, or None for a bad id.
+
+    A chat turn runs it in the statement that stores the turn (config.write_batch).
+    """
     from .models import ApiKey
 
     key_uuid = _parse_uuid(key_id)
     if key_uuid is None:
-        return
-    ApiKey.objects.filter(public_id=key_uuid).update(last_used_at=timezone.now())
+        return None
+    meta = ApiKey._meta
+    quote = connection.ops.quote_name
+    last_used, public_id = meta.get_field("last_used_at"), meta.get_field("public_id")
+    sql = f"UPDATE {quote(meta.db_table)} SET {quote(last_used.column)} = %s WHERE {quote(public_id.column)} = %s"
+    params = [
+        last_used.get_db_prep_save(timezone.now(), connection),
+        public_id.get_db_prep_value(key_uuid, connection),
+    ]
+    return sql, params
+
+
+def mark_used(key_id: str) -> None:
+    """Record that the org key served a call (updates its last-used time)."""
+    statement = mark_used_statement(key_id)
+    if statement is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)

@@ -225,7 +225,8 @@ def reserve(organization, kind: QuotaKind, amount: int) -> Reservation:
 # counted amount and returns the new totals for the warning check. The ORM cannot return
 # columns from an UPDATE, and compiling the equivalent Case/Exists expression cost more than
 # the statement itself. Both PostgreSQL and SQLite (3.35+) support UPDATE ... RETURNING; they
-# differ only in the name of the two-argument minimum.
+# differ only in the name of the two-argument minimum. Parameters: actual, actual, amount,
+# amount, period id, amount.
 SETTLE_SQL = """
     UPDATE usage_quotaperiod
     SET used = used + CASE
@@ -234,53 +235,80 @@ SETTLE_SQL = """
                 JOIN orgs_plan ON orgs_plan.id = orgs_organization.plan_id
                 WHERE orgs_organization.id = usage_quotaperiod.organization_id
                   AND orgs_plan.overage_allowed
-            ) THEN %(actual)s
-            ELSE {least}(%(actual)s, "limit" - used - reserved + %(amount)s)
+            ) THEN %s
+            ELSE {least}(%s, "limit" - used - reserved + %s)
         END,
-        reserved = reserved - %(amount)s
-    WHERE id = %(period_id)s AND reserved >= %(amount)s
+        reserved = reserved - %s
+    WHERE id = %s AND reserved >= %s
+    RETURNING used, "limit"
+"""
+
+RELEASE_SQL = """
+    UPDATE usage_quotaperiod SET reserved = reserved - %s
+    WHERE id = %s AND reserved >= %s
     RETURNING used, "limit"
 """
 
 
-def settle(reservation: Reservation, actual: int) -> None:
-    """Turn a reservation into usage of `actual` units (may exceed the reservation if overage allowed).
+def settle_statement(reservation: Reservation, actual: int) -> tuple[str, list]:
+    """Return the UPDATE (sql, params) that turns a reservation into usage of `actual` units.
 
     On a plan with overage the full actual amount counts, even past the limit; the excess is
     billed at the plan's overage price. Without overage, used never passes the limit: the
     amount counted is capped at the reservation plus the room still free in the period.
+    Pass the row it returns to `after_settle`.
     """
     actual = max(int(actual), 0)
     amount = reservation.amount
     least = "LEAST" if connection.vendor == "postgresql" else "MIN"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            SETTLE_SQL.format(least=least),
-            {"actual": actual, "amount": amount, "period_id": reservation.period_id},
-        )
-        row = cursor.fetchone()
+    return SETTLE_SQL.format(least=least), [actual, actual, amount, amount, reservation.period_id, amount]
+
+
+def release_statement(reservation: Reservation) -> tuple[str, list]:
+    """Return the UPDATE (sql, params) that gives back a reservation whose call used nothing.
+
+    Pass the row it returns to `after_release`.
+    """
+    amount = reservation.amount
+    return RELEASE_SQL, [amount, reservation.period_id, amount]
+
+
+def _warn_already_done(reservation: Reservation) -> None:
+    logger.warning(
+        "Quota reservation of %s %s on period %s was already settled or released",
+        reservation.amount, reservation.kind, reservation.period_id,
+    )
+
+
+def after_settle(reservation: Reservation, row) -> None:
+    """Send the quota warnings that the settled totals (used, limit) call for."""
     if row is None:
-        logger.warning(
-            "Quota reservation of %s %s on period %s was already settled or released",
-            amount, reservation.kind, reservation.period_id,
-        )
+        _warn_already_done(reservation)
         return
     used, limit = row
     check_thresholds(reservation.period_id, used=used, limit=limit)
 
 
+def after_release(reservation: Reservation, row) -> None:
+    if row is None:
+        _warn_already_done(reservation)
+
+
+def _run_returning_one(statement):
+    sql, params = statement
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def settle(reservation: Reservation, actual: int) -> None:
+    """Turn a reservation into usage of `actual` units (see `settle_statement`)."""
+    after_settle(reservation, _run_returning_one(settle_statement(reservation, actual)))
+
+
 def release(reservation: Reservation) -> None:
     """Give back a reservation whose call failed before any usage."""
-    from .models import QuotaPeriod
-
-    updated = QuotaPeriod.objects.filter(
-        pk=reservation.period_id, reserved__gte=reservation.amount
-    ).update(reserved=F("reserved") - reservation.amount)
-    if not updated:
-        logger.warning(
-            "Quota reservation of %s %s on period %s was already settled or released",
-            reservation.amount, reservation.kind, reservation.period_id,
-        )
+    after_release(reservation, _run_returning_one(release_statement(reservation)))
 
 
 def remaining(organization, kind: QuotaKind) -> int | None:

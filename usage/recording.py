@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .catalog import estimate_cost
 from .models import BillingSource, Purpose, Refusal, Status, UsageEvent
-from .rollups import add_to_rollup
+from .rollups import add_to_rollup, rollup_statements
 
 
 def _checked(value, choices, name):
@@ -24,7 +24,33 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def record_usage(
+def record_usage(organization, **details) -> UsageEvent:
+    """Store one billable call with its list-price cost estimate and add it to its rollups.
+
+    Record every call that reached a provider, failed ones included (status "failed" with
+    whatever usage the provider reported). `details` are those of `usage_event`.
+    """
+    event = usage_event(organization, **details)
+    # No savepoint: inside a caller's transaction (a chat turn) the event and its rollups
+    # commit or roll back with it, and a savepoint would cost two more statements.
+    with transaction.atomic(savepoint=False):
+        event.save()
+        add_to_rollup(event)
+    return event
+
+
+def add_usage_to_batch(batch, event: UsageEvent) -> None:
+    """Add the writes of `record_usage` to a `config.write_batch.WriteBatch`.
+
+    A chat turn writes its usage in the same statement as its messages and trace.
+    """
+    batch.insert("usage_event", event)
+    hourly, daily = rollup_statements(event)
+    batch.execute("hourly_rollup", *hourly)
+    batch.execute("daily_rollup", *daily)
+
+
+def usage_event(
     organization,
     *,
     purpose,
@@ -47,11 +73,9 @@ def record_usage(
     counts_against_quota=True,
     at=None,
 ) -> UsageEvent:
-    """Store one billable call with its list-price cost estimate and add it to the hourly rollup.
+    """Return the unsaved event of one billable call, its cost estimated at list prices.
 
-    Record every call that reached a provider, failed ones included (status "failed" with
-    whatever usage the provider reported). Raises ValueError for an unknown purpose, billing
-    source or status, or negative amounts.
+    Raises ValueError for an unknown purpose, billing source or status, or negative amounts.
     """
     _checked(str(purpose), Purpose, "purpose")
     _checked(str(billing_source), BillingSource, "billing source")
@@ -65,7 +89,7 @@ def record_usage(
     for name, amount in amounts.items():
         if amount is None or amount < 0:
             raise ValueError(f"Invalid {name} {amount!r}: use 0 or a positive integer.")
-    event = UsageEvent(
+    return UsageEvent(
         organization=organization,
         at=at or timezone.now(),
         purpose=str(purpose),
@@ -85,12 +109,6 @@ def record_usage(
         counts_against_quota=counts_against_quota,
         **{name: int(amount) for name, amount in amounts.items()},
     )
-    # No savepoint: inside a caller's transaction (a chat turn) the event and its rollups
-    # commit or roll back with it, and a savepoint would cost two more statements.
-    with transaction.atomic(savepoint=False):
-        event.save()
-        add_to_rollup(event)
-    return event
 
 
 def record_refusal(

@@ -62,31 +62,47 @@ def dimensions_of(event: UsageEvent) -> dict:
     return values
 
 
-def _upsert(model, key_fields, values):
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = list(values)
-    increments = ", ".join(f"{quote(name)} = {table}.{quote(name)} + EXCLUDED.{quote(name)}" for name in SUM_FIELDS)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(column) for column in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(quote(column) for column in key_fields)}) "
-        f"DO UPDATE SET agent_name = EXCLUDED.agent_name, {increments}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [values[column] for column in columns])
+# (model, columns, vendor) -> the UPSERT's SQL; the columns are the same on every call.
+_upsert_sql = {}
 
 
-def add_to_rollup(event: UsageEvent) -> None:
-    """Add one event to its hourly and daily rollup rows, creating them on the first event."""
+def _upsert_statement(model, key_fields, values):
+    columns = tuple(values)
+    key = (model, columns, connection.vendor)
+    sql = _upsert_sql.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        increments = ", ".join(f"{quote(name)} = {table}.{quote(name)} + EXCLUDED.{quote(name)}" for name in SUM_FIELDS)
+        sql = (
+            f"INSERT INTO {table} ({', '.join(quote(column) for column in columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"ON CONFLICT ({', '.join(quote(column) for column in key_fields)}) "
+            f"DO UPDATE SET agent_name = EXCLUDED.agent_name, {increments}"
+        )
+        _upsert_sql[key] = sql
+    return sql, [values[column] for column in columns]
+
+
+def rollup_statements(event: UsageEvent) -> list[tuple[str, list]]:
+    """Return the UPSERTs (sql, params) that add one event to its hourly and daily rows."""
     values = dimensions_of(event)
     values["agent_name"] = event.agent_name
     values.update(event_increments(event))
     values["cost"] = connection.ops.adapt_decimalfield_value(values["cost"], 18, 8)
     hourly = {**values, "hour": connection.ops.adapt_datetimefield_value(hour_of(event.at))}
-    _upsert(HourlyRollup, ROLLUP_KEY_FIELDS, hourly)
     daily = {**values, "day": connection.ops.adapt_datefield_value(day_of(event.at))}
-    _upsert(DailyRollup, DAILY_ROLLUP_KEY_FIELDS, daily)
+    return [
+        _upsert_statement(HourlyRollup, ROLLUP_KEY_FIELDS, hourly),
+        _upsert_statement(DailyRollup, DAILY_ROLLUP_KEY_FIELDS, daily),
+    ]
+
+
+def add_to_rollup(event: UsageEvent) -> None:
+    """Add one event to its hourly and daily rollup rows, creating them on the first event."""
+    with connection.cursor() as cursor:
+        for sql, params in rollup_statements(event):
+            cursor.execute(sql, params)
 
 
 def _sum_events(events, bucket_of):
