@@ -98,6 +98,41 @@ def test_concurrent_images_postgresql(org):
     concurrent_case(org, QuotaKind.IMAGE_UNITS, "monthly_image_units", 1)
 
 
+def reserve_fast_path(org, amount):
+    """Reserve on the cached period id (the second reservation of a period); return its SQL."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        reservation = quotas.reserve(org, QuotaKind.HOSTED_TOKENS, amount)
+    assert len(captured.captured_queries) == 1
+    return reservation, captured.captured_queries[0]["sql"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reservation_alone_skips_flush_postgresql(org):
+    require_postgresql()
+    quotas.reserve(org, QuotaKind.HOSTED_TOKENS, 10)
+
+    reservation, sql = reserve_fast_path(org, 15)
+
+    assert "set_config('synchronous_commit', 'off', true)" in sql
+    assert QuotaPeriod.objects.get(pk=reservation.period_id).reserved == 25
+    # The setting applied to the reservation's own transaction only.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_reservation_in_transaction_keeps_flush(org):
+    quotas.reserve(org, QuotaKind.HOSTED_TOKENS, 10)
+
+    reservation, sql = reserve_fast_path(org, 15)
+
+    # The caller's transaction (here the test's) commits later and must wait for its flush.
+    assert "synchronous_commit" not in sql
+    assert QuotaPeriod.objects.get(pk=reservation.period_id).reserved == 25
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_tokens_any_database(org):
     concurrent_case(org, QuotaKind.HOSTED_TOKENS, "monthly_hosted_tokens", 500)
