@@ -264,6 +264,13 @@ class ChatTurn:
             result = await adapter.chat(self.request)
         except ProviderError as error:
             return await self._finish(None, "", error)
+        except asyncio.CancelledError:
+            # The caller was cancelled (a client that went away, under a handler that cancels
+            # the view). Give back the reservation and record the turn, shielded from the
+            # cancellation, then let it proceed.
+            interrupted = TurnInterrupted("client_disconnected", "The client disconnected.")
+            await asyncio.shield(self._finish(None, "", interrupted))
+            raise
         except Exception:
             # Any other failure must still release the quota reservation before it propagates.
             logger.exception("Chat call for agent %s failed unexpectedly", self.agent.public_id)

@@ -1,5 +1,6 @@
 """The chat pipeline through the real SDKs against the fake providers."""
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -286,6 +287,30 @@ def test_hosted_trace_has_no_key_id(org, settings, fake_openai):
     trace = Trace.objects.get()
     assert trace.credential_key_id is None
     assert not ApiKey.objects.exists()
+
+
+def test_cancelled_complete_releases_reservation(org, settings, fake_openai):
+    """A view cancelled during the provider call (a client gone, under Django's handler)."""
+    host_provider(settings, "openai", fake_openai)
+    agent = loaded(make_agent(org))
+    fake_openai.slow(0.5)
+
+    async def run():
+        turn = await prepare_turn(agent, None, "How do refunds work?")
+        call = asyncio.ensure_future(turn.complete())
+        await asyncio.sleep(0.1)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        return turn.result
+
+    result = async_to_sync(run)()
+
+    assert result.status == "failed"
+    assert result.error.code == "client_disconnected"
+    assert Trace.objects.get().error_code == "client_disconnected"
+    assert UsageEvent.objects.get().status == "failed"
+    assert quota_used(org) == (0, 0)
 
 
 def test_client_disconnect_settles_once(org, settings, fake_openai):

@@ -126,3 +126,95 @@ def test_missing_token_names_the_bearer_scheme(api_agent):
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="FlexyAgents API"'
+
+
+def send_from_new_thread(method, path, connected, **kwargs):
+    """Call the application from a new thread's event loop, as uvicorn does.
+
+    With `connected`, the loop's context has a database connection handle first, as one can
+    after asgiref's async_to_sync has copied a context back into the thread.
+    """
+    import concurrent.futures
+
+    from django.db import connections
+
+    async def call():
+        if connected:
+            connections["default"]
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.request(method, path, **kwargs)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-loop") as executor:
+        return executor.submit(asyncio.run, call()).result(timeout=30)
+
+
+@pytest.mark.parametrize("connected", [False, True])
+def test_request_signals_are_sent_once(api_agent, connected):
+    import threading
+
+    from django.core import signals
+
+    agent, token = api_agent
+    seen = []
+
+    def started(**kwargs):
+        seen.append(("started", threading.current_thread().name))
+
+    def finished(**kwargs):
+        seen.append(("finished", threading.current_thread().name))
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        response = send_from_new_thread(
+            "POST", f"/api/v1/agents/{agent.public_id}/chat", connected,
+            json={"message": "Hi"}, headers={"Authorization": f"Bearer {token}"},
+        )
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+
+    assert response.status_code == 200
+    assert [event for event, _thread in seen] == ["started", "finished"]
+    threads = {thread for _event, thread in seen}
+    if connected:
+        # The loop's context has a connection: the receivers ran in another thread, as in Django.
+        assert "event-loop_0" not in threads
+    else:
+        # No connection on the loop's thread: the receivers ran there, without a thread hop.
+        assert threads == {"event-loop_0"}
+
+
+def test_disconnected_client_turn_recorded(api_agent, fake_openai):
+    """The API does not cancel a view when its client goes away: usage is recorded once."""
+    agent, token = api_agent
+    fake_openai.slow(0.5)
+    body = b'{"message": "Are you there?"}'
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": f"/api/v1/agents/{agent.public_id}/chat", "raw_path": b"",
+        "root_path": "", "query_string": b"", "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
+                    (b"authorization", f"Bearer {token}".encode())],
+    }
+    sent = []
+
+    async def call():
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive():
+            if messages:
+                return messages.pop(0)
+            return {"type": "http.disconnect"}  # the client is gone as soon as it has sent
+
+        async def send_message(message):
+            sent.append(message["type"])
+
+        await application(scope, receive, send_message)
+
+    asyncio.run(call())
+
+    assert sent == ["http.response.start", "http.response.body"]
+    assert UsageEvent.objects.count() == 1
+    assert Conversation.objects.get().messages.count() == 2
