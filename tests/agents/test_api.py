@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 
+from agents.api import ChatOut
 from agents.models import Agent, Conversation, Trace
 from keys.services import revoke_key
 from knowledge.models import Document, KnowledgeBase
@@ -63,6 +64,8 @@ def test_chat_answers(client, hosted, fake_openai):
     }
     assert Conversation.objects.get().public_id == uuid.UUID(body["conversation_id"])
     assert HOSTED_SECRETS["openai"] not in response.content.decode()
+    # The view builds the JSON itself; it must keep the shape that OpenAPI documents.
+    assert ChatOut.model_validate(body).model_dump(mode="json") == body
 
 
 def test_chat_continues_conversation(client, hosted, fake_openai):
