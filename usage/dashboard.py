@@ -22,7 +22,7 @@ def panel(request):
     rows = reports.daily_rows(request.organization, filters.start, filters.end + timedelta(days=1))
     return {
         "template": "usage/_panel.html",
-        "context": {"totals": reports.totals(rows), "bars": reports.quota_usage_for(request)},
+        "context": {"totals": reports.totals(rows, request.organization.plan.billing_day), "bars": reports.quota_usage_for(request)},
     }
 
 

@@ -30,7 +30,7 @@ def build_report(request):
         "filters": filters,
         "options": reports.filter_options(all_rows),
         "rows": rows,
-        "totals": reports.totals(rows),
+        "totals": reports.totals(rows, organization.plan.billing_day),
         "chargeback": reports.chargeback(rows, organization.plan.billing_day),
     }
 

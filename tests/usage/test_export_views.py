@@ -60,6 +60,28 @@ def test_chargeback_rounds_each_cell_once():
     assert result["total"]["cost"] == Decimal("0.01")
 
 
+def test_headline_cost_equals_chargeback_across_periods():
+    """Two billing periods: per-cell rounding gives 0.02, one rounding of the sum 0.01."""
+    from datetime import date
+
+    def row(day):
+        return {
+            "day": day, "department": "Sales", "billing_source": "hosted", "events": 1,
+            "failed_events": 0, "input_tokens": 1, "output_tokens": 0, "quota_tokens": 1,
+            "units": 0, "media_seconds": 0, "cost": Decimal("0.005"),
+        }
+
+    rows = [row(date(2026, 11, 14)), row(date(2026, 11, 15))]
+
+    chargeback = reports.chargeback(rows, billing_day=15)
+    totals = reports.totals(rows, billing_day=15)
+
+    assert len(chargeback["lines"]) == 2
+    assert chargeback["total"]["cost"] == Decimal("0.02")
+    assert totals["cost"] == Decimal("0.02")
+    assert totals["cost_by_source"]["hosted"] == Decimal("0.02")
+
+
 @pytest.mark.parametrize("dimension", ["agent", "model", "channel", "department"])
 def test_breakdown_csv(client_for, usage_data, dimension):
     response = client_for("admin").get(reverse("usage:export", args=[dimension]), {"preset": "30d"})
