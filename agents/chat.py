@@ -157,6 +157,37 @@ def validate_message(text) -> str:
             _("The message has %(length)d characters; the maximum is %(limit)d. Shorten it.")
             % {"length": len(text), "limit": limit}
         )
+    # PostgreSQL text cannot contain NUL, and a lone UTF-16 surrogate (from a JSON escape
+    # such as "\ud800") cannot be encoded at all: both would fail the turn after the call.
+    if "\x00" in text:
+        raise InvalidMessage(
+            _("The message contains a NUL character (U+0000) at position %(position)d. Remove it and send the message again.")
+            % {"position": text.index("\x00") + 1}
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidMessage(
+            _(
+                "The message contains an unpaired surrogate (U+%(code)04X) at position %(position)d, "
+                "which is not valid text. Send the message as valid Unicode."
+            )
+            % {"code": ord(text[error.start]), "position": error.start + 1}
+        ) from None
+    return text
+
+
+def storable_text(text: str) -> str:
+    """Return text without NUL characters and with unpaired surrogates replaced by U+FFFD.
+
+    Provider answers and error messages are stored as they come otherwise, and PostgreSQL
+    rejects both, which would fail the store of a turn that the provider has already billed.
+    """
+    text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text
 
 
@@ -328,6 +359,7 @@ class ChatTurn:
         else:
             status = MessageStatus.FAILED
 
+        text = storable_text(text)
         if result is not None:
             input_tokens, output_tokens = result.input_tokens or 0, result.output_tokens or 0
         elif text and agent.provider != Provider.EXTRACTIVE:
@@ -340,7 +372,7 @@ class ChatTurn:
             input_tokens, output_tokens = 0, 0
 
         error_code = str(error.code) if error is not None else ""
-        error_message = redact(str(error), api_key) if error is not None else ""
+        error_message = storable_text(redact(str(error), api_key)) if error is not None else ""
         key_id = credential.key_id if credential else None
         cited = getattr(result, "citations", None) if agent.provider == Provider.EXTRACTIVE else None
         citations = citation_list(cited, self.passages)
@@ -406,13 +438,20 @@ class ChatTurn:
         )
         add_usage_to_batch(batch, event)
 
-        if rejected:
-            # Rare: the key's status, its audit event and alert commit with the turn.
-            with transaction.atomic():
-                resolver.report_provider_rejection(key_id, error.status_code or 401, detail=error_message[:500])
+        try:
+            if rejected:
+                # Rare: the key's status, its audit event and alert commit with the turn.
+                with transaction.atomic():
+                    resolver.report_provider_rejection(key_id, error.status_code or 401, detail=error_message[:500])
+                    written = batch.run()
+            else:
                 written = batch.run()
-        else:
-            written = batch.run()
+        except Exception:
+            # The turn's writes failed together, the quota settle with them. Release the
+            # reservation on its own, or it would hold quota until the period ends.
+            logger.exception("Storing the chat turn of agent %s failed", agent.public_id)
+            self._release_after_failed_store()
+            raise
         if self.reservation is not None:
             row = next(iter(written["quota"]), None)
             row = (row["used"], row["limit"]) if row is not None else None
@@ -442,6 +481,17 @@ class ChatTurn:
             latency_ms=latency_ms,
             error=turn_error,
         )
+
+    def _release_after_failed_store(self):
+        if self.reservation is None:
+            return
+        try:
+            quotas.release(self.reservation)
+        except Exception:
+            logger.exception(
+                "Releasing quota reservation of %s on period %s after a failed store also failed",
+                self.reservation.amount, self.reservation.period_id,
+            )
 
     def _turn_error(self, error, error_code, error_message) -> ChatError:
         if isinstance(error, TurnInterrupted):

@@ -1,6 +1,7 @@
 """The REST API under /api/v1/. Each app that offers endpoints has an `api.py` with a `router`."""
 
 import functools
+import logging
 from importlib import import_module
 
 from django.contrib.auth.decorators import login_not_required
@@ -8,6 +9,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from config.api_errors import error_response
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="FlexyAgents API",
@@ -18,6 +21,21 @@ api = NinjaAPI(
     # firewall cannot reach; the OpenAPI document itself is served.
     docs_url=None,
 )
+
+@api.exception_handler(Exception)
+def internal_error(request, exc):
+    """Return the API's JSON 500 error for an unexpected exception, instead of Django's HTML page.
+
+    django-ninja's own handlers (validation, HttpError, authentication) are more specific and
+    still apply. The exception's text is logged, never sent: it may name internal values.
+    """
+    logger.error("Internal error in API request %s %s", request.method, request.path, exc_info=exc)
+    message = _(
+        "The server failed to complete the request. Try again; if it keeps failing, tell the "
+        "operator the time of the request."
+    )
+    return error_response(500, "internal_error", message)
+
 
 # (app module, URL prefix) of the routers mounted under /api/v1/.
 ROUTERS = [("agents.api", "/agents"), ("keys.api", "/keys"), ("knowledge.api", "/knowledge"), ("usage.api", "/usage")]

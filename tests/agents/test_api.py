@@ -175,6 +175,8 @@ def test_chat_follows_swapped_channel(client, hosted, org, fake_openai):
         ('{"message": ""}', 422, "invalid_message"),
         ('{"message": "   "}', 422, "invalid_message"),
         ('{"message": "' + "x" * 8001 + '"}', 422, "invalid_message"),
+        ('{"message": "a\\u0000b"}', 422, "invalid_message"),
+        ('{"message": "x \\ud800"}', 422, "invalid_message"),
         ('{"message": "Hi", "conversation_id": "nope"}', 422, "invalid_conversation_id"),
         ('{"message": "Hi", "conversation_id": "' + str(uuid.UUID(int=1)) + '"}', 404, "conversation_not_found"),
     ],
@@ -190,6 +192,59 @@ def test_chat_bad_input(client, hosted, fake_openai, raw, status, code):
     assert fake_openai.requests == []
     assert Conversation.objects.count() == 0
     assert UsageEvent.objects.count() == 0
+
+
+def test_invalid_characters_named_in_message(client, hosted):
+    agent, token = hosted
+
+    nul = post(client, agent.public_id, None, token, raw='{"message": "a\\u0000b"}')
+    surrogate = post(client, agent.public_id, None, token, raw='{"message": "x \\ud800"}')
+
+    assert "NUL character (U+0000) at position 2" in nul.json()["error"]["message"]
+    assert "unpaired surrogate (U+D800) at position 3" in surrogate.json()["error"]["message"]
+
+
+def test_invalid_character_error_in_chinese(client, hosted):
+    agent, token = hosted
+
+    response = client.post(
+        chat_url(agent.public_id), data='{"message": "a\\u0000b"}', content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert response.status_code == 422
+    assert "NUL 字符（U+0000）" in response.json()["error"]["message"]
+
+
+def test_answer_with_unstorable_characters(client, hosted, fake_openai):
+    agent, token = hosted
+    fake_openai.answer_text = "Refunds\x00 take 30 days \ud800."
+
+    response = post(client, agent.public_id, {"message": "How long do refunds take?"}, token)
+
+    assert response.status_code == 200
+    assert response.json()["answer"] == "Refunds take 30 days \ufffd."
+    assert Trace.objects.get().response_text == "Refunds take 30 days \ufffd."
+
+
+def test_failed_store_releases_quota(client, hosted, org, monkeypatch, caplog):
+    from config.write_batch import WriteBatch
+    from usage.models import QuotaPeriod
+
+    agent, token = hosted
+
+    def fail(self):
+        raise RuntimeError("disk full at /var/lib/postgresql")
+
+    monkeypatch.setattr(WriteBatch, "run", fail)
+
+    response = post(client, agent.public_id, {"message": "Hi"}, token)
+
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert "disk full" not in response.content.decode()
+    assert QuotaPeriod.objects.get(organization=org).reserved == 0
+    assert "Storing the chat turn of agent" in caplog.text
 
 
 def test_chat_other_channel_conversation_404(client, hosted, org, fake_openai):
