@@ -45,7 +45,7 @@ class MessageRole(models.TextChoices):
 
 class MessageStatus(models.TextChoices):
     OK = "ok", _("Complete")
-    PARTIAL = "partial", _("Partial (the provider failed mid-answer)")
+    PARTIAL = "partial", _("Partial (stopped mid-answer)")
     FAILED = "failed", _("Failed")
 
 

@@ -162,6 +162,22 @@ def test_send_partial_offers_retry(client_for, agent, fake_openai):
     assert Message.objects.get(role="assistant").status == "partial"
 
 
+def test_page_names_why_answer_is_partial(client_for, agent, fake_openai):
+    client = client_for("builder")
+    fake_openai.break_stream(after_deltas=2)
+    read_events(client.post(send_url(agent), {"message": "Hello"}, HTTP_ACCEPT=NDJSON))
+    conversation = Conversation.objects.get()
+    url = page_url(agent) + f"?conversation={conversation.public_id}"
+
+    broken = client.get(url).content.decode()
+    Trace.objects.filter(status="partial").update(error_code="client_disconnected")
+    closed = client.get(url).content.decode()
+
+    assert "The provider failed mid-answer" in broken
+    assert "The page was closed mid-answer" in closed
+    assert "The provider failed mid-answer" not in closed
+
+
 def test_send_refusal_returns_json_error(client_for, org, fake_openai):
     agent = make_agent(org, strategy="byok")
 
