@@ -126,27 +126,25 @@ def _remember_period(period) -> None:
 
 
 # The fast path's UPDATE, written out because the ORM took longer to build it than the
-# database took to run it, on every chat turn.
-RESERVE_KNOWN_PERIOD_SQL = """
-    UPDATE usage_quotaperiod SET reserved = reserved + %(amount)s
-    WHERE id = %(period_id)s AND organization_id = %(organization_id)s AND kind = %(kind)s
+# database took to run it, on every chat turn. The two placeholders are empty in RESERVE_SQL.
+_RESERVE_TEMPLATE = """
+    {no_flush_cte}UPDATE usage_quotaperiod SET reserved = reserved + %(amount)s
+    {no_flush_from}WHERE id = %(period_id)s AND organization_id = %(organization_id)s AND kind = %(kind)s
       AND period_start = %(start)s AND "limit" = %(limit)s
       AND "limit" >= used + reserved + %(amount)s
 """
 
 # On PostgreSQL, a reservation that is its own transaction commits without waiting for the
-# flush of its WAL record (0.15 ms here); set_config(..., true) applies to this transaction
-# only. Other connections see the reservation at once. A crash of the database server before
-# the flush, a fraction of a second later, can lose it: the turn's settle then finds no
-# reservation, logs a warning and adds nothing to the quota (its usage event is still stored).
-RESERVE_WITHOUT_FLUSH_SQL = """
-    WITH no_flush AS (SELECT set_config('synchronous_commit', 'off', true))
-    UPDATE usage_quotaperiod SET reserved = reserved + %(amount)s
-    FROM no_flush
-    WHERE id = %(period_id)s AND organization_id = %(organization_id)s AND kind = %(kind)s
-      AND period_start = %(start)s AND "limit" = %(limit)s
-      AND "limit" >= used + reserved + %(amount)s
-"""
+# flush of its WAL record, about 0.3 ms here. set_config(..., true) applies to this
+# transaction only, and other connections see the reservation at once. A crash of the
+# database server before the flush, a fraction of a second later, can lose the reservation.
+# The turn's settle then finds none, logs a warning and adds nothing to the quota, while its
+# usage event is still stored.
+RESERVE_SQL = _RESERVE_TEMPLATE.format(no_flush_cte="", no_flush_from="")
+RESERVE_WITHOUT_FLUSH_SQL = _RESERVE_TEMPLATE.format(
+    no_flush_cte="WITH no_flush AS (SELECT set_config('synchronous_commit', 'off', true))\n    ",
+    no_flush_from="FROM no_flush\n    ",
+)
 
 
 def _reserve_known_period(organization, kind: QuotaKind, amount: int):
@@ -167,7 +165,7 @@ def _reserve_known_period(organization, kind: QuotaKind, amount: int):
     }
     own_transaction = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute(RESERVE_WITHOUT_FLUSH_SQL if own_transaction else RESERVE_KNOWN_PERIOD_SQL, parameters)
+        cursor.execute(RESERVE_WITHOUT_FLUSH_SQL if own_transaction else RESERVE_SQL, parameters)
         updated = cursor.rowcount
     return period_id if updated == 1 else None
 
