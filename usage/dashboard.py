@@ -20,9 +20,10 @@ def panel(request):
         return None
     filters = reports.parse_filters({})
     rows = reports.daily_rows(request.organization, filters.start, filters.end + timedelta(days=1))
+    chargeback_total = reports.chargeback(rows, request.organization.plan.billing_day)["total"]
     return {
         "template": "usage/_panel.html",
-        "context": {"totals": reports.totals(rows, request.organization.plan.billing_day), "bars": reports.quota_usage_for(request)},
+        "context": {"totals": reports.totals(rows, chargeback_total), "bars": reports.quota_usage_for(request)},
     }
 
 

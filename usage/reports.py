@@ -225,25 +225,18 @@ def filter_options(rows) -> dict:
 # --- totals and breakdowns ----------------------------------------------------
 
 
-def totals(rows, billing_day: int) -> dict:
+def totals(rows, chargeback_total: dict) -> dict:
     """Return the sums of rows, with the cost per billing source and in all.
 
-    A cost is the sum of the chargeback's rounded cells (billing period, department and
-    billing source), so the headline cost equals the chargeback total to the cent even when
-    the range spans two billing periods.
+    The split by billing source comes from `chargeback(rows, ...)["total"]`, whose costs are
+    sums of cells rounded per billing period, department and billing source. So the headline
+    cost equals the chargeback total to the cent, even when the range spans two periods.
     """
     result = {name: sum(row[name] for row in rows) for name in SUM_COLUMNS if name != "cost"}
     result["tokens"] = result["input_tokens"] + result["output_tokens"]
-    tokens_by_source = {source: 0 for source in SOURCES}
-    for row in rows:
-        tokens_by_source[row["billing_source"]] += row["input_tokens"] + row["output_tokens"]
-    by_source = {source: Decimal("0.00") for source in SOURCES}
-    for cells in _chargeback_cells(rows, billing_day).values():
-        for source in SOURCES:
-            by_source[source] += cents(cells[source]["cost"])
-    result["cost_by_source"] = by_source
-    result["tokens_by_source"] = tokens_by_source
-    result["cost"] = sum(by_source.values(), Decimal("0.00"))
+    result["cost_by_source"] = {source: chargeback_total[f"{source}_cost"] for source in SOURCES}
+    result["tokens_by_source"] = {source: chargeback_total[f"{source}_tokens"] for source in SOURCES}
+    result["cost"] = chargeback_total["cost"]
     return result
 
 
@@ -509,25 +502,20 @@ def cost_split(organization, filters: Filters, rows=None) -> list[dict]:
     return result
 
 
-def _chargeback_cells(rows, billing_day: int) -> dict:
-    """Return {(period start, department): {billing source: {"tokens", "cost"}}}, costs unrounded."""
-    cells = defaultdict(lambda: {source: {"tokens": 0, "cost": Decimal(0)} for source in SOURCES})
-    for row in rows:
-        period_start = billing_period(billing_day, row["day"])[0]
-        cell = cells[(period_start, row["department"])][row["billing_source"]]
-        cell["tokens"] += row["input_tokens"] + row["output_tokens"]
-        cell["cost"] += row["cost"]
-    return cells
-
-
 def chargeback(rows, billing_day: int) -> dict:
     """Return tokens and cost per billing period and department, split by billing source.
 
     Each cost cell is rounded to cents once. Row totals and the grand total are sums of the
     rounded cells, so the page, the CSV and a spreadsheet sum of the CSV agree to the cent.
     """
+    raw = defaultdict(lambda: {source: {"tokens": 0, "cost": Decimal(0)} for source in SOURCES})
+    for row in rows:
+        period_start = billing_period(billing_day, row["day"])[0]
+        cell = raw[(period_start, row["department"])][row["billing_source"]]
+        cell["tokens"] += row["input_tokens"] + row["output_tokens"]
+        cell["cost"] += row["cost"]
     lines = []
-    for (period_start, department), cells in sorted(_chargeback_cells(rows, billing_day).items()):
+    for (period_start, department), cells in sorted(raw.items()):
         line = {"period": period_start.isoformat(), "department": department or NO_VALUE}
         for source in SOURCES:
             line[f"{source}_tokens"] = cells[source]["tokens"]

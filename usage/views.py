@@ -25,13 +25,14 @@ def build_report(request):
     period_rows = reports.daily_rows(organization, *reports.report_days(organization, filters))
     all_rows = reports.in_range(period_rows, filters)
     rows = reports.apply_filters(all_rows, filters)
+    chargeback = reports.chargeback(rows, organization.plan.billing_day)
     return {
         "period_rows": period_rows,
         "filters": filters,
         "options": reports.filter_options(all_rows),
         "rows": rows,
-        "totals": reports.totals(rows, organization.plan.billing_day),
-        "chargeback": reports.chargeback(rows, organization.plan.billing_day),
+        "totals": reports.totals(rows, chargeback["total"]),
+        "chargeback": chargeback,
     }
 
 
