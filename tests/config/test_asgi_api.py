@@ -20,13 +20,14 @@ from usage.models import UsageEvent
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def send(method, path, **kwargs):
-    async def call():
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            return await client.request(method, path, **kwargs)
+async def request_application(method, path, **kwargs):
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        return await client.request(method, path, **kwargs)
 
-    return asyncio.run(call())
+
+def send(method, path, **kwargs):
+    return asyncio.run(request_application(method, path, **kwargs))
 
 
 @pytest.fixture
@@ -141,9 +142,7 @@ def send_from_new_thread(method, path, connected, **kwargs):
     async def call():
         if connected:
             connections["default"]
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            return await client.request(method, path, **kwargs)
+        return await request_application(method, path, **kwargs)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-loop") as executor:
         return executor.submit(asyncio.run, call()).result(timeout=30)
