@@ -180,8 +180,8 @@ def validate_message(text) -> str:
 def storable_text(text: str) -> str:
     """Return text without NUL characters and with unpaired surrogates replaced by U+FFFD.
 
-    Provider answers and error messages are stored as they come otherwise, and PostgreSQL
-    rejects both, which would fail the store of a turn that the provider has already billed.
+    Provider text and error messages are otherwise stored as received. PostgreSQL rejects
+    both characters, and that would fail the store of a turn the provider has already billed.
     """
     text = text.replace("\x00", "")
     try:

@@ -149,9 +149,9 @@ class WriteBatch:
     def run(self):
         """Write every part and return {name: [row dicts]} for the parts that return rows.
 
-        Inserted instances get their primary key, count as saved, and their foreign keys to
-        other inserted instances hold the new keys. On PostgreSQL the rows come back as JSON,
-        so their values are numbers, strings, booleans or None (no dates or decimals).
+        Inserted instances get their primary key and count as saved. Their foreign keys to
+        other inserted instances contain the new keys. On PostgreSQL the rows come back as
+        JSON, so their values are numbers, strings, booleans or None, never dates or decimals.
         """
         if not self.parts:
             return {}
